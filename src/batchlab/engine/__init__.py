@@ -1,0 +1,31 @@
+"""The cohort engine: many Keras models trained at once on JAX, with Keras ``fit`` semantics."""
+
+from batchlab.engine._cohort import (
+    HISTORY_COLUMNS,
+    METRICS,
+    Cohort,
+    CohortState,
+    TrialConfig,
+    TrialValues,
+)
+from batchlab.engine._losses import Head, make_head
+from batchlab.engine._optim import Optimizer, adam, keras_adam, scale_by_keras_adam, sgd
+from batchlab.engine._train import TrainResult, train
+
+__all__ = [
+    "HISTORY_COLUMNS",
+    "METRICS",
+    "Cohort",
+    "CohortState",
+    "Head",
+    "Optimizer",
+    "TrainResult",
+    "TrialConfig",
+    "TrialValues",
+    "adam",
+    "keras_adam",
+    "make_head",
+    "scale_by_keras_adam",
+    "sgd",
+    "train",
+]

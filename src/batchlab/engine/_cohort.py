@@ -1,0 +1,423 @@
+"""A cohort: trials that share array shapes, trained as ONE compiled, vectorized program.
+
+``jax.jit(jax.vmap(epoch))`` over the trials, ``jax.lax.scan`` over the steps of an epoch.
+Trials differ only in values (seed, learning rate, momentum, warmup); the batch size, the
+dataset, the model and the optimizer kind fix the shapes and are shared.
+
+Keras ``fit`` semantics: each epoch reshuffles the training set from the trial's seed and
+the epoch number; batches are consecutive slices of the permutation; the last batch is
+smaller when the batch size does not divide the training set (a weight mask zeroes the
+padding, nothing is repeated or dropped); the batch loss is the mean over the batch's real
+examples. The ``train_loss``/``train_accuracy`` recorded per epoch are what ``fit`` reports
+(the mean over the epoch's batches weighted by batch size, at the weights each batch saw);
+``*_end`` and ``test_*`` are exact full passes after the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pandas as pd
+
+from batchlab._backend import keras
+from batchlab.engine._init import seeded_model
+from batchlab.engine._losses import Head, make_head, output_activation
+from batchlab.engine._optim import Optimizer
+from batchlab.errors import ModelError, SpecError
+
+METRICS = (
+    "train_loss",
+    "train_accuracy",
+    "train_loss_end",
+    "train_accuracy_end",
+    "test_loss",
+    "test_accuracy",
+)
+
+# Random streams derived from a trial's seed: fold_in(key(seed), STREAM) then the epoch.
+_SHUFFLE_STREAM = 0
+
+
+@dataclass(frozen=True)
+class TrialConfig:
+    """The values that distinguish the trials of a cohort."""
+
+    seed: int
+    """Initial weights (``keras.utils.set_random_seed(seed)``), shuffling, dropout."""
+    learning_rate: float
+    """Peak learning rate."""
+    momentum: float = 0.0
+    """SGD momentum, or Adam's beta_1."""
+    warmup_epochs: float = 0.0
+    """Linear learning-rate warmup, in epochs (0: none)."""
+    trial: int | None = None
+    """Trial id for the history table (default: position in the cohort)."""
+
+
+class TrialValues(NamedTuple):
+    """Per-trial traced values, each of shape (trials,)."""
+
+    seed: jax.Array
+    learning_rate: jax.Array
+    momentum: jax.Array
+    warmup_steps: jax.Array
+
+
+class CohortState(NamedTuple):
+    """Everything needed to continue a cohort; every leaf has a leading trials axis."""
+
+    params: list  # trainable variables, each (trials, *shape)
+    non_trainable: list  # non-trainable variables (BatchNorm statistics, dropout RNG state)
+    opt_state: Any  # optax state, leaves (trials, ...)
+    params0: list  # initial trainable variables (distance from init)
+    diverged: jax.Array  # (trials,) bool
+    epoch: jax.Array  # () int32: epochs completed
+    wall_seconds: jax.Array  # () float64-as-float32: training seconds so far
+
+
+def _check_trials(trials: Sequence[TrialConfig]) -> None:
+    if len(trials) == 0:
+        raise SpecError("trials: a cohort needs at least one trial; the grid is empty.")
+    for i, t in enumerate(trials):
+        if not (isinstance(t.seed, int | np.integer) and not isinstance(t.seed, bool)) or t.seed < 0:
+            raise SpecError(f"seeds[{i}]: {t.seed!r} is not valid; seeds are integers >= 0.")
+        lr = t.learning_rate
+        if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
+            raise SpecError(f"learning_rate[{i}]: {lr!r} is not valid; it must be finite and > 0.")
+        m = t.momentum
+        if not (isinstance(m, int | float) and math.isfinite(m) and 0 <= m < 1):
+            raise SpecError(f"momentum[{i}]: {m!r} is not valid; it must be in [0, 1).")
+        w = t.warmup_epochs
+        if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
+            raise SpecError(f"warmup_epochs[{i}]: {w!r} is not valid; it must be >= 0.")
+
+
+class Cohort:
+    """Trials of one batch size trained together.
+
+    Args:
+        dataset: a :class:`batchlab.data.Dataset`.
+        builder: ``(input_shape, n_outputs) -> keras.Model`` (see ``batchlab.models``).
+        optimizer: a :class:`batchlab.Optimizer` (``bl.sgd(...)``, ``bl.adam(...)``).
+        batch_size: examples per update, in ``[1, n_train]``.
+        trials: the trials' values (:class:`TrialConfig` or anything with those attributes).
+        loss: ``"auto"``, ``"crossentropy"``, ``"binary_crossentropy"`` or ``"mse"``.
+        shuffle: reshuffle every epoch (Keras's default); ``False`` keeps the data order.
+        eval_chunk: examples per forward pass in the full-set evaluations.
+
+    Example:
+        >>> import batchlab as bl
+        >>> ds = bl.data.load_dataset("blobs")
+        >>> cohort = bl.Cohort(ds, bl.models.mlp([50]), bl.sgd(0.9), 32,
+        ...                    [bl.TrialConfig(seed=s, learning_rate=0.01) for s in range(3)])
+        >>> state, rows = cohort.run(cohort.init_state(), epochs=2)
+        >>> len(rows)
+        6
+    """
+
+    def __init__(
+        self,
+        dataset,
+        builder: Callable,
+        optimizer: Optimizer,
+        batch_size: int,
+        trials: Sequence[TrialConfig],
+        *,
+        loss: str = "auto",
+        shuffle: bool = True,
+        eval_chunk: int = 4096,
+    ):
+        _check_trials(trials)
+        if not (isinstance(batch_size, int | np.integer) and 1 <= batch_size <= dataset.n_train):
+            raise SpecError(
+                f"batch_size: {batch_size!r} is not valid for dataset {dataset.name!r}; "
+                f"it must be an integer in [1, {dataset.n_train}] (the training set size)."
+            )
+        self.dataset = dataset
+        self.optimizer = optimizer
+        self.batch_size = int(batch_size)
+        self.trials = tuple(trials)
+        self.shuffle = shuffle
+        self.trial_ids = np.array(
+            [t.trial if getattr(t, "trial", None) is not None else i for i, t in enumerate(trials)]
+        )
+        self._build = lambda: builder(dataset.input_shape, dataset.n_outputs)
+        self._weights = {}  # seed -> (trainable, non_trainable) as NumPy
+        for seed in dict.fromkeys(int(t.seed) for t in trials):
+            model, tv, ntv = seeded_model(self._build, seed)
+            self._weights[seed] = (tv, ntv)
+        self.model = model  # any one of them: they share the structure
+        self._check_model()
+        self.head: Head = make_head(dataset.task, loss, dataset.n_outputs, output_activation(model))
+        dtype = keras().config.floatx()
+        self._data = (
+            jnp.asarray(dataset.x_train, dtype),
+            jnp.asarray(dataset.y_train),
+            jnp.asarray(dataset.x_test, dtype),
+            jnp.asarray(dataset.y_test),
+        )
+        self._eval_chunk = int(eval_chunk)
+        self._epoch_fn = None  # compiled lazily
+        self.compile_seconds = 0.0
+
+    # -- derived sizes ---------------------------------------------------------------------
+    @property
+    def n_trials(self) -> int:
+        return len(self.trials)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Updates per epoch: ``ceil(n_train / batch_size)`` (the last batch may be smaller)."""
+        return -(-self.dataset.n_train // self.batch_size)
+
+    def _check_model(self) -> None:
+        out = self.model.outputs[0].shape if getattr(self.model, "outputs", None) else None
+        if out is not None and out[-1] != self.dataset.n_outputs:
+            raise ModelError(
+                f"model: its output has {out[-1]} units but dataset {self.dataset.name!r} has "
+                f"{self.dataset.n_outputs} {'classes' if self.dataset.task == 'classification' else 'outputs'}."
+            )
+        if not self.model.trainable_variables:
+            raise ModelError("model: it has no trainable weights; build it before returning it.")
+
+    # -- state -------------------------------------------------------------------------------
+    def _values(self) -> TrialValues:
+        f = keras().config.floatx()
+        return TrialValues(
+            seed=jnp.asarray([int(t.seed) for t in self.trials], jnp.uint32),
+            learning_rate=jnp.asarray([float(t.learning_rate) for t in self.trials], f),
+            momentum=jnp.asarray([float(t.momentum) for t in self.trials], f),
+            warmup_steps=jnp.asarray(
+                [float(t.warmup_epochs) * self.steps_per_epoch for t in self.trials], f
+            ),
+        )
+
+    def init_state(self) -> CohortState:
+        """The state before the first epoch: Keras's initial weights for each trial's seed."""
+        per_trial = [self._weights[int(t.seed)] for t in self.trials]
+        params = [jnp.stack(ws) for ws in zip(*(tv for tv, _ in per_trial), strict=True)]
+        non_trainable = [
+            jnp.stack(ws) for ws in zip(*(ntv for _, ntv in per_trial), strict=True)
+        ]
+        values = self._values()
+
+        def init_one(p, lr, m, w):
+            return self.optimizer.transform(lr, m, w).init(p)
+
+        opt_state = jax.vmap(init_one)(
+            params, values.learning_rate, values.momentum, values.warmup_steps
+        )
+        return CohortState(
+            params=params,
+            non_trainable=non_trainable,
+            opt_state=opt_state,
+            params0=list(params),
+            diverged=jnp.zeros(self.n_trials, bool),
+            epoch=jnp.zeros((), jnp.int32),
+            wall_seconds=jnp.zeros((), jnp.float32),
+        )
+
+    def state_arrays(self, state: CohortState) -> dict[str, np.ndarray]:
+        """The state as named plain arrays (for a checkpoint); :meth:`load_state` inverts it."""
+        leaves = jax.tree_util.tree_flatten_with_path(state)[0]
+        return {jax.tree_util.keystr(path): np.asarray(leaf) for path, leaf in leaves}
+
+    def load_state(self, arrays: dict[str, np.ndarray]) -> CohortState:
+        """Rebuild a state from :meth:`state_arrays`, checking names, shapes and dtypes."""
+        template = jax.eval_shape(self.init_state)
+        paths, treedef = jax.tree_util.tree_flatten_with_path(template)
+        leaves = []
+        for path, spec in paths:
+            name = jax.tree_util.keystr(path)
+            if name not in arrays:
+                raise SpecError(f"checkpoint: array {name!r} is missing; it is not this cohort's.")
+            a = np.asarray(arrays[name])
+            if a.shape != spec.shape or a.dtype != spec.dtype:
+                raise SpecError(
+                    f"checkpoint: array {name!r} has shape {a.shape} {a.dtype}, expected "
+                    f"{spec.shape} {spec.dtype}; it is not this cohort's."
+                )
+            leaves.append(jnp.asarray(a))
+        return jax.tree_util.tree_unflatten(treedef, leaves)
+
+    # -- the compiled epoch ----------------------------------------------------------------
+    def _forward(self, params, non_trainable, x, training):
+        y_pred, non_trainable, losses = self.model.stateless_call(
+            params, non_trainable, x, training=training, return_losses=True
+        )
+        extra = sum(losses) if losses else 0.0
+        return y_pred, non_trainable, extra
+
+    def _evaluate(self, params, non_trainable, x, y):
+        """Mean loss and accuracy of one trial over a whole set, in fixed-size chunks."""
+        n = x.shape[0]
+        if n <= self._eval_chunk:  # one pass, no loop: less to compile
+            y_pred, _, extra = self._forward(params, non_trainable, x, training=False)
+            loss = jnp.mean(self.head.example_loss(y_pred, y)) + extra
+            return loss, jnp.mean(self.head.example_hits(y_pred, y))
+        chunk = self._eval_chunk
+        n_chunks = -(-n // chunk)
+        pad = n_chunks * chunk - n
+        idx = jnp.concatenate([jnp.arange(n), jnp.zeros(pad, jnp.int32)]).reshape(n_chunks, chunk)
+        mask = (jnp.arange(n_chunks * chunk) < n).reshape(n_chunks, chunk)
+
+        def one(args):
+            ib, mb = args
+            y_pred, _, extra = self._forward(params, non_trainable, x[ib], training=False)
+            w = mb.astype(y_pred.dtype)
+            loss = jnp.sum(self.head.example_loss(y_pred, y[ib]) * w)
+            hits = jnp.sum(self.head.example_hits(y_pred, y[ib]) * w)
+            return loss, hits, extra
+
+        loss, hits, extra = jax.lax.map(one, (idx, mask))
+        extra = extra[0] if jnp.ndim(extra) else extra
+        return loss.sum() / n + extra, hits.sum() / n
+
+    def _trial_epoch(self, params, non_trainable, opt_state, values, epoch, x, y, x_test, y_test):
+        """One epoch of one trial (vmapped over trials by :meth:`_compile`)."""
+        n, b = self.dataset.n_train, self.batch_size
+        steps = self.steps_per_epoch
+        if self.shuffle:
+            key = jax.random.fold_in(jax.random.key(values.seed), _SHUFFLE_STREAM)
+            order = jax.random.permutation(jax.random.fold_in(key, epoch), n)
+        else:
+            order = jnp.arange(n)
+        pad = steps * b - n
+        idx = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(steps, b)  # (steps, b)
+        mask = (jnp.arange(steps * b) < n).reshape(steps, b)  # (steps, b): False on padding
+        opt = self.optimizer.transform(values.learning_rate, values.momentum, values.warmup_steps)
+
+        def step(carry, batch):
+            params, non_trainable, opt_state, loss_sum, hit_sum = carry
+            ib, mb = batch
+            xb, yb = x[ib], y[ib]  # (b, *input_shape), (b, ...)
+
+            def loss_fn(p):
+                y_pred, new_nt, extra = self._forward(p, non_trainable, xb, training=True)
+                w = mb.astype(y_pred.dtype)
+                loss = jnp.sum(self.head.example_loss(y_pred, yb) * w) / jnp.sum(w) + extra
+                return loss, (y_pred, new_nt)
+
+            (loss, (y_pred, new_nt)), grads = jax.value_and_grad(loss_fn, has_aux=True)(params)
+            updates, opt_state = opt.update(grads, opt_state, params)
+            params = optax.apply_updates(params, updates)
+            w = mb.astype(y_pred.dtype)
+            count = jnp.sum(w)
+            hits = jnp.sum(self.head.example_hits(y_pred, yb) * w)
+            return (params, new_nt, opt_state, loss_sum + loss * count, hit_sum + hits), None
+
+        zero = jnp.zeros((), self._data[0].dtype)
+        carry = (params, non_trainable, opt_state, zero, zero)
+        (params, non_trainable, opt_state, loss_sum, hit_sum), _ = jax.lax.scan(
+            step, carry, (idx, mask)
+        )
+        train_end = self._evaluate(params, non_trainable, x, y)
+        test = self._evaluate(params, non_trainable, x_test, y_test)
+        finite = jnp.isfinite(loss_sum) & jnp.all(
+            jnp.array([jnp.all(jnp.isfinite(p)) for p in params])
+        )
+        metrics = jnp.stack([loss_sum / n, hit_sum / n, *train_end, *test])  # (6,) = METRICS
+        return params, non_trainable, opt_state, metrics, ~finite
+
+    def _epoch(self, state: CohortState, values: TrialValues, x, y, x_test, y_test):
+        epoch_fn = jax.vmap(self._trial_epoch, in_axes=(0, 0, 0, 0, None, None, None, None, None))
+        params, non_trainable, opt_state, metrics, bad = epoch_fn(
+            state.params, state.non_trainable, state.opt_state, values, state.epoch,
+            x, y, x_test, y_test,
+        )  # metrics: (trials, 6)
+        diverged = state.diverged | bad
+        metrics = jnp.where(diverged[:, None], jnp.nan, metrics)
+        new = state._replace(
+            params=params,
+            non_trainable=non_trainable,
+            opt_state=opt_state,
+            diverged=diverged,
+            epoch=state.epoch + 1,
+        )
+        return new, metrics
+
+    def _compiled(self, state: CohortState):
+        if self._epoch_fn is None:
+            start = time.perf_counter()
+            self._epoch_fn = (
+                jax.jit(self._epoch).lower(state, self._values(), *self._data).compile()
+            )
+            self.compile_seconds = time.perf_counter() - start
+        return self._epoch_fn
+
+    # -- running -----------------------------------------------------------------------------
+    def run(
+        self,
+        state: CohortState,
+        epochs: int,
+        on_epoch: Callable[[int], None] | None = None,
+    ) -> tuple[CohortState, pd.DataFrame]:
+        """Train ``epochs`` more epochs; return the new state and their history rows.
+
+        ``on_epoch(epoch)`` is called after each epoch (progress). Rows follow
+        ``docs/schema.md`` (without the ``study`` and ``cohort`` columns).
+        """
+        if not (isinstance(epochs, int | np.integer) and epochs >= 0):
+            raise SpecError(f"epochs: {epochs!r} is not valid; it must be an integer >= 0.")
+        fn = self._compiled(state)
+        values = self._values()
+        start_epoch = int(state.epoch)
+        seconds = float(state.wall_seconds)
+        per_epoch, diverged, clock = [], [], []
+        for _ in range(epochs):
+            tic = time.perf_counter()
+            state, metrics = fn(state, values, *self._data)
+            metrics.block_until_ready()
+            seconds += time.perf_counter() - tic
+            per_epoch.append(metrics)
+            diverged.append(state.diverged)
+            clock.append(seconds)
+            if on_epoch is not None:
+                on_epoch(start_epoch + len(per_epoch))
+        state = state._replace(wall_seconds=jnp.asarray(seconds, jnp.float32))
+        return state, self._rows(start_epoch, per_epoch, diverged, clock)
+
+    def _rows(self, start_epoch, per_epoch, diverged, clock) -> pd.DataFrame:
+        n_epochs, k = len(per_epoch), self.n_trials
+        if n_epochs == 0:
+            return pd.DataFrame(columns=list(HISTORY_COLUMNS))
+        metrics = np.asarray(jax.device_get(jnp.stack(per_epoch)), np.float64)  # (epochs, k, 6)
+        epochs = np.arange(start_epoch + 1, start_epoch + n_epochs + 1)
+        frame = {
+            "trial": np.tile(self.trial_ids, n_epochs),
+            "seed": np.tile([int(t.seed) for t in self.trials], n_epochs),
+            "batch_size": self.batch_size,
+            "learning_rate": np.tile([float(t.learning_rate) for t in self.trials], n_epochs),
+            "momentum": np.tile([float(t.momentum) for t in self.trials], n_epochs),
+            "epoch": np.repeat(epochs, k),
+            "updates": np.repeat(epochs * self.steps_per_epoch, k),
+            "examples_seen": np.repeat(epochs * self.dataset.n_train, k),
+        }
+        for j, name in enumerate(METRICS):
+            frame[name] = metrics[:, :, j].reshape(-1)
+        frame["wall_seconds"] = np.repeat(clock, k)
+        frame["diverged"] = np.asarray(jax.device_get(jnp.stack(diverged))).reshape(-1)
+        return pd.DataFrame(frame)
+
+
+HISTORY_COLUMNS = (
+    "trial",
+    "seed",
+    "batch_size",
+    "learning_rate",
+    "momentum",
+    "epoch",
+    "updates",
+    "examples_seen",
+    *METRICS,
+    "wall_seconds",
+    "diverged",
+)
