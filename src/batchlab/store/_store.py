@@ -1,0 +1,553 @@
+"""The store: one SQLite file holding studies, trials, history, diagnostics, checkpoints.
+
+Opened in WAL mode with a busy timeout, so several processes can write different studies
+to one file at once; every write is one ``BEGIN IMMEDIATE`` transaction, so a killed run
+leaves either a whole chunk or nothing of it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from batchlab.errors import StoreError
+from batchlab.store import _npz
+from batchlab.store._sql import DDL, SCHEMA_VERSION
+from batchlab.store.schema import (
+    DIAGNOSTICS,
+    HISTORY,
+    HISTORY_EPOCH_COLUMNS,
+    TRIALS,
+    conform,
+    empty,
+)
+
+ENV_VAR = "BATCHLAB_STORE"
+DEFAULT_NAME = "batchlab.db"
+BUSY_TIMEOUT_S = 30.0
+
+_HISTORY_SQL_COLUMNS = ("study", "trial", *HISTORY_EPOCH_COLUMNS)
+_TRIALS_SQL_COLUMNS = tuple(TRIALS)
+_DIAGNOSTICS_SQL_COLUMNS = tuple(DIAGNOSTICS)
+
+
+def default_store_path() -> Path:
+    """``$BATCHLAB_STORE`` if set, else ``./batchlab.db``."""
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_NAME)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _column(frame: pd.DataFrame, name: str, dtype: str) -> list[Any]:
+    """Python values of a conformed column, None for missing (sqlite3 binds no numpy ints)."""
+    values = frame[name]
+    if dtype == "Int64":
+        return [None if pd.isna(v) else int(v) for v in values]
+    if dtype == "float64":
+        return [None if np.isnan(v) else float(v) for v in values.to_numpy()]
+    if dtype == "bool":
+        return [int(v) for v in values.to_numpy()]
+    return values.tolist()
+
+
+def _rows(frame: pd.DataFrame, schema: Mapping[str, str], columns: tuple[str, ...]) -> list[tuple]:
+    return list(zip(*(_column(frame, c, schema[c]) for c in columns), strict=True))
+
+
+class Store:
+    """A batchlab store (an SQLite file).
+
+    Args:
+        path: the file; ``None`` = :func:`default_store_path`.
+        create: make a new store when the file does not exist (else StoreError).
+        timeout: seconds a write waits for another process's transaction.
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = True,
+        timeout: float = BUSY_TIMEOUT_S,
+    ) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        if self.path.is_dir():
+            raise StoreError(f"store path {str(self.path)!r} is a directory, not a file")
+        if not self.path.exists():
+            if not create:
+                raise StoreError(f"no store at {str(self.path)!r}")
+            if not self.path.parent.exists():
+                raise StoreError(
+                    f"cannot create store {str(self.path)!r}: folder "
+                    f"{str(self.path.parent)!r} does not exist"
+                )
+        try:
+            self._con = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {str(self.path)!r}: {exc}") from None
+        try:
+            self._con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._con.execute("PRAGMA journal_mode = WAL")
+            self._con.execute("PRAGMA foreign_keys = ON")
+            self._con.execute("PRAGMA synchronous = NORMAL")
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            self._con.close()
+            raise StoreError(
+                f"{str(self.path)!r} is not a readable batchlab store (SQLite: {exc})"
+            ) from None
+        except BaseException:
+            self._con.close()
+            raise
+
+    # ---- connection -----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (no lock upgrade, so no deadlock)."""
+        try:
+            self._con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"store {str(self.path)!r} is busy or read-only: {exc}") from None
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: several SELECTs see the same snapshot."""
+        self._con.execute("BEGIN")
+        try:
+            yield self._con
+        finally:
+            self._con.execute("COMMIT")
+
+    def _init_schema(self) -> None:
+        version = self._schema_version()
+        if version is None:
+            with self._write() as con:
+                version = self._schema_version()  # another process may have just made it
+                if version is None:
+                    tables = self._tables()
+                    if tables - {"meta"}:
+                        raise StoreError(
+                            f"{str(self.path)!r} is an SQLite database but not a batchlab "
+                            f"store (it holds tables {', '.join(sorted(tables))})"
+                        )
+                    for statement in DDL:
+                        con.execute(statement)
+                    con.execute(
+                        "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                        (str(SCHEMA_VERSION),),
+                    )
+                    con.execute("INSERT INTO meta (key, value) VALUES ('created', ?)", (_now(),))
+                    version = SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {str(self.path)!r} was written by a newer batchlab (schema version "
+                f"{version}; this batchlab reads up to {SCHEMA_VERSION}); upgrade batchlab "
+                "to read it"
+            )
+
+    def _tables(self) -> set[str]:
+        rows = self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {name for (name,) in rows}
+
+    def _schema_version(self) -> int | None:
+        if "meta" not in self._tables():
+            return None
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            return None
+        try:
+            return int(row[0])
+        except ValueError:
+            raise StoreError(
+                f"store {str(self.path)!r} has a bad schema_version {row[0]!r}"
+            ) from None
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version written in the file."""
+        return self._schema_version() or SCHEMA_VERSION
+
+    # ---- studies --------------------------------------------------------------------
+
+    def study_names(self) -> list[str]:
+        """Names of the studies in the store, sorted."""
+        return [n for (n,) in self._con.execute("SELECT name FROM studies ORDER BY name")]
+
+    def _require(self, name: str) -> None:
+        row = self._con.execute("SELECT 1 FROM studies WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            names = self.study_names()
+            if not names:
+                raise StoreError(f"no study {name!r}: the store {str(self.path)!r} is empty")
+            ranked = difflib.get_close_matches(name, names, n=len(names), cutoff=0.0)
+            ranked += [n for n in names if n not in ranked]
+            raise StoreError(
+                f"no study {name!r} in store {str(self.path)!r}; "
+                f"studies present (closest first): {', '.join(ranked)}"
+            )
+
+    def create_study(self, spec: Mapping[str, Any], spec_hash: str, trials: pd.DataFrame) -> None:
+        """Record a new study, its trials (status ``pending``) and its cohorts.
+
+        ``spec`` is ``Study.to_dict()``; ``trials`` is ``batchlab.run.plan.trials_frame``'s
+        table (the ``study`` column may be absent). Raises StoreError if the name is taken.
+        """
+        name = spec.get("name")
+        if not isinstance(name, str) or not name:
+            raise StoreError("create_study: the spec has no name")
+        trials = trials.copy()
+        if "study" not in trials.columns:
+            trials["study"] = name
+        if "status" not in trials.columns:
+            trials["status"] = "pending"
+        trials = conform(trials, TRIALS, "trials table")
+        if (trials["study"] != name).any():
+            raise StoreError(f"create_study: trials table rows name another study than {name!r}")
+        if trials["trial"].duplicated().any():
+            raise StoreError("create_study: the trials table repeats a trial id")
+        spec_json = json.dumps(spec, sort_keys=True, allow_nan=False)
+        cohorts = list(dict.fromkeys(trials["cohort"]))
+        with self._write() as con:
+            if con.execute("SELECT 1 FROM studies WHERE name = ?", (name,)).fetchone():
+                raise StoreError(
+                    f"study {name!r} already exists in {str(self.path)!r}; resume it, or delete "
+                    "it first (--new)"
+                )
+            con.execute(
+                "INSERT INTO studies (name, spec_json, spec_hash, created, status) "
+                "VALUES (?, ?, ?, ?, 'pending')",
+                (name, spec_json, spec_hash, _now()),
+            )
+            con.executemany(
+                f"INSERT INTO trials ({', '.join(_TRIALS_SQL_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_TRIALS_SQL_COLUMNS))})",
+                _rows(trials, TRIALS, _TRIALS_SQL_COLUMNS),
+            )
+            con.executemany(
+                "INSERT INTO cohorts (study, cohort) VALUES (?, ?)",
+                [(name, cohort) for cohort in cohorts],
+            )
+
+    def get_study(self, name: str) -> dict[str, Any] | None:
+        """``{"name", "spec", "spec_hash", "created", "status"}``, or None if absent."""
+        row = self._con.execute(
+            "SELECT name, spec_json, spec_hash, created, status FROM studies WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return None
+        return {
+            "name": row[0],
+            "spec": json.loads(row[1]),
+            "spec_hash": row[2],
+            "created": row[3],
+            "status": row[4],
+        }
+
+    def delete_study(self, name: str) -> bool:
+        """Delete a study and all its rows; True if it existed."""
+        with self._write() as con:
+            cursor = con.execute("DELETE FROM studies WHERE name = ?", (name,))
+            return cursor.rowcount > 0
+
+    def set_study_status(self, name: str, status: str) -> None:
+        """Set a study's status (``pending``, ``running``, ``done``, ``failed`` ...)."""
+        with self._write() as con:
+            self._require(name)
+            con.execute("UPDATE studies SET status = ? WHERE name = ?", (status, name))
+
+    def studies(self) -> pd.DataFrame:
+        """One row per study: name, status, trials, cohorts, epochs, epochs_done,
+        epochs_planned (the last two count trial-epochs: rows of history done, and
+        trials x epochs), spec_hash, created."""
+        query = """
+            SELECT s.name, s.status,
+                   (SELECT count(*) FROM trials t WHERE t.study = s.name),
+                   (SELECT count(*) FROM cohorts c WHERE c.study = s.name),
+                   (SELECT max(epochs) FROM trials t WHERE t.study = s.name),
+                   (SELECT count(*) FROM history h WHERE h.study = s.name),
+                   (SELECT coalesce(sum(epochs), 0) FROM trials t WHERE t.study = s.name),
+                   s.spec_hash, s.created
+            FROM studies s ORDER BY s.name"""
+        columns = {
+            "name": "str",
+            "status": "str",
+            "trials": "int64",
+            "cohorts": "int64",
+            "epochs": "int64",
+            "epochs_done": "int64",
+            "epochs_planned": "int64",
+            "spec_hash": "str",
+            "created": "str",
+        }
+        with self._read() as con:
+            rows = con.execute(query).fetchall()
+        frame = pd.DataFrame(rows, columns=list(columns))
+        frame["epochs"] = frame["epochs"].fillna(0)
+        return conform(frame, columns, "studies") if rows else empty(columns)
+
+    # ---- training progress ----------------------------------------------------------
+
+    def _cohort_state(self, study: str, cohort: str) -> tuple[int, str]:
+        row = self._con.execute(
+            "SELECT epochs_done, status FROM cohorts WHERE study = ? AND cohort = ?",
+            (study, cohort),
+        ).fetchone()
+        if row is None:
+            self._require(study)
+            cohorts = [
+                c
+                for (c,) in self._con.execute(
+                    "SELECT cohort FROM cohorts WHERE study = ? ORDER BY rowid", (study,)
+                )
+            ]
+            raise StoreError(
+                f"study {study!r} has no cohort {cohort!r}; its cohorts: {', '.join(cohorts)}"
+            )
+        return row[0], row[1]
+
+    def commit_chunk(
+        self,
+        study: str,
+        cohort: str,
+        history: pd.DataFrame | None,
+        checkpoint: Mapping[str, np.ndarray] | None,
+        epoch: int,
+        diagnostics: pd.DataFrame | None = None,
+        done: bool = False,
+    ) -> None:
+        """Write one chunk of a cohort's training in ONE transaction.
+
+        Args:
+            history: rows for epochs ``(epochs_done, epoch]`` of the cohort's trials, with
+                ``trial`` and the per-epoch columns of docs/schema.md (trial-level columns,
+                if present, are ignored: the trials table holds them).
+            checkpoint: the cohort's state after ``epoch`` epochs (replaces the previous
+                one), or None to keep the previous one.
+            epoch: the epoch the cohort has reached (>= the one committed before).
+            diagnostics: rows of the diagnostics table for the cohort's trials, or None.
+            done: the cohort has finished; its trials (and the study, when it was the last
+                cohort) are marked ``done``.
+
+        A row already in the store is an error (StoreError), never a silent duplicate; on
+        any error nothing of the chunk is written.
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer):
+            raise StoreError(f"commit_chunk: epoch = {epoch!r} is not an integer")
+        epoch = int(epoch)
+        frame = None
+        if history is not None and len(history):
+            frame = history.copy()
+            frame["study"] = study
+            frame = conform(frame, {c: HISTORY[c] for c in _HISTORY_SQL_COLUMNS}, "history chunk")
+        diag = None
+        if diagnostics is not None and len(diagnostics):
+            diag = diagnostics.copy()
+            diag["study"] = study
+            if "batch_size" not in diag.columns:
+                diag["batch_size"] = pd.NA
+            diag = conform(diag, DIAGNOSTICS, "diagnostics chunk")
+        blob = _npz.to_bytes(checkpoint) if checkpoint is not None else None
+        with self._write() as con:
+            done_before, status = self._cohort_state(study, cohort)
+            where = f"study {study!r}, cohort {cohort!r}"
+            if status == "done":
+                raise StoreError(f"{where} is already done")
+            if epoch < done_before:
+                raise StoreError(f"{where}: epoch {epoch} is behind the stored {done_before}")
+            members = {
+                t
+                for (t,) in con.execute(
+                    "SELECT trial FROM trials WHERE study = ? AND cohort = ?", (study, cohort)
+                )
+            }
+            for table, rows in (("history", frame), ("diagnostics", diag)):
+                if rows is None:
+                    continue
+                strangers = sorted(set(rows["trial"].tolist()) - members)
+                if strangers:
+                    raise StoreError(
+                        f"{where}: {table} rows for trials {strangers} of another cohort"
+                    )
+            if frame is not None:
+                bad = frame[(frame["epoch"] <= done_before) | (frame["epoch"] > epoch)]
+                if len(bad):
+                    raise StoreError(
+                        f"{where}: history rows must have epochs in ({done_before}, {epoch}]; "
+                        f"got epoch {int(bad['epoch'].iloc[0])} "
+                        f"(trial {int(bad['trial'].iloc[0])})"
+                    )
+                try:
+                    con.executemany(
+                        f"INSERT INTO history ({', '.join(_HISTORY_SQL_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' * len(_HISTORY_SQL_COLUMNS))})",
+                        _rows(frame, HISTORY, _HISTORY_SQL_COLUMNS),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise StoreError(f"{where}: history rows already stored ({exc})") from None
+            if diag is not None:
+                try:
+                    con.executemany(
+                        f"INSERT INTO diagnostics ({', '.join(_DIAGNOSTICS_SQL_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' * len(_DIAGNOSTICS_SQL_COLUMNS))})",
+                        _rows(diag, DIAGNOSTICS, _DIAGNOSTICS_SQL_COLUMNS),
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise StoreError(f"{where}: diagnostics rows already stored ({exc})") from None
+            if blob is not None:
+                con.execute(
+                    "INSERT INTO checkpoints (study, cohort, epoch, arrays) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (study, cohort) DO UPDATE SET epoch = excluded.epoch, "
+                    "arrays = excluded.arrays",
+                    (study, cohort, epoch, blob),
+                )
+            self._set_cohort(con, study, cohort, epoch, "done" if done else "running")
+
+    def _set_cohort(
+        self, con: sqlite3.Connection, study: str, cohort: str, epoch: int, status: str
+    ) -> None:
+        con.execute(
+            "UPDATE cohorts SET epochs_done = ?, status = ?, updated = ? "
+            "WHERE study = ? AND cohort = ?",
+            (epoch, status, _now(), study, cohort),
+        )
+        con.execute(
+            "UPDATE trials SET status = ? WHERE study = ? AND cohort = ?", (status, study, cohort)
+        )
+        left = con.execute(
+            "SELECT count(*) FROM cohorts WHERE study = ? AND status != 'done'", (study,)
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE studies SET status = ? WHERE name = ?",
+            ("done" if left == 0 else "running", study),
+        )
+
+    def mark_cohort_done(self, study: str, cohort: str) -> None:
+        """Mark a cohort (and its trials; the study when it was the last) ``done``."""
+        with self._write() as con:
+            epochs_done, _ = self._cohort_state(study, cohort)
+            self._set_cohort(con, study, cohort, epochs_done, "done")
+
+    def load_checkpoint(self, study: str, cohort: str) -> tuple[int, dict[str, np.ndarray]] | None:
+        """``(epoch, arrays)`` of the cohort's last checkpoint, or None if it has none."""
+        self._cohort_state(study, cohort)
+        row = self._con.execute(
+            "SELECT epoch, arrays FROM checkpoints WHERE study = ? AND cohort = ?",
+            (study, cohort),
+        ).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), _npz.from_bytes(row[1])
+
+    def cohort_epochs_done(self, study: str) -> dict[str, int]:
+        """``{cohort: epochs committed}`` for every cohort of the study (0 = not started)."""
+        self._require(study)
+        rows = self._con.execute(
+            "SELECT cohort, epochs_done FROM cohorts WHERE study = ? ORDER BY rowid", (study,)
+        )
+        return {cohort: int(epochs) for cohort, epochs in rows}
+
+    def cohorts(self, study: str) -> pd.DataFrame:
+        """One row per cohort: cohort, trials, epochs_done, status, updated."""
+        self._require(study)
+        rows = self._con.execute(
+            """SELECT c.cohort,
+                      (SELECT count(*) FROM trials t WHERE t.study = c.study
+                       AND t.cohort = c.cohort),
+                      c.epochs_done, c.status, coalesce(c.updated, '')
+               FROM cohorts c WHERE c.study = ? ORDER BY c.rowid""",
+            (study,),
+        ).fetchall()
+        columns = {
+            "cohort": "str",
+            "trials": "int64",
+            "epochs_done": "int64",
+            "status": "str",
+            "updated": "str",
+        }
+        frame = pd.DataFrame(rows, columns=list(columns))
+        return conform(frame, columns, "cohorts") if rows else empty(columns)
+
+    # ---- tables ---------------------------------------------------------------------
+
+    def trials(self, study: str) -> pd.DataFrame:
+        """The trials table of docs/schema.md, ordered by trial."""
+        self._require(study)
+        return self._frame(
+            f"SELECT {', '.join(TRIALS)} FROM trials WHERE study = ? ORDER BY trial",
+            (study,),
+            TRIALS,
+        )
+
+    def history(self, study: str) -> pd.DataFrame:
+        """The history table of docs/schema.md, ordered by (trial, epoch)."""
+        self._require(study)
+        columns = ", ".join(
+            f"t.{c}"
+            if c in ("cohort", "seed", "batch_size", "learning_rate", "momentum")
+            else f"h.{c}"
+            for c in HISTORY
+        )
+        return self._frame(
+            f"SELECT {columns} FROM history h JOIN trials t "
+            "ON t.study = h.study AND t.trial = h.trial "
+            "WHERE h.study = ? ORDER BY h.trial, h.epoch",
+            (study,),
+            HISTORY,
+        )
+
+    def diagnostics(self, study: str) -> pd.DataFrame:
+        """The diagnostics table of docs/schema.md, ordered by (trial, epoch, quantity,
+        batch_size, stat)."""
+        self._require(study)
+        return self._frame(
+            f"SELECT {', '.join(DIAGNOSTICS)} FROM diagnostics WHERE study = ? "
+            "ORDER BY trial, epoch, quantity, batch_size, stat",
+            (study,),
+            DIAGNOSTICS,
+        )
+
+    def _frame(self, query: str, params: tuple, schema: Mapping[str, str]) -> pd.DataFrame:
+        with self._read() as con:
+            rows = con.execute(query, params).fetchall()
+        if not rows:
+            return empty(schema)
+        frame = pd.DataFrame(rows, columns=list(schema))
+        for column, dtype in schema.items():
+            if dtype == "float64":  # NULL (SQLite's NaN) comes back as None
+                frame[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
+        return conform(frame, schema, "stored table")
