@@ -51,7 +51,7 @@ BATCH_FLAVORS: dict[str, int | str] = {
 stochastic gradient descent (one example) and Keras's default mini-batch (32)."""
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_IMPORT_PATH = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+_IMPORT_PATH = re.compile(r"[^:\s][^\s]*:[A-Za-z_][\w.]*")
 
 
 def _set(obj: Any, name: str, value: Any) -> None:
@@ -461,10 +461,15 @@ def _model(value: Any) -> dict[str, Any]:
                 c.string(model[key], f"model.{key}")
     if kind == "import":
         if "path" not in model:
-            raise SpecError("model.kind = 'import' needs model.path = 'package.module:function'")
+            raise SpecError(
+                "model.kind = 'import' needs model.path = 'package.module:function' "
+                "(or 'path/to/file.py:function')"
+            )
         path = c.string(model["path"], "model.path")
         if not _IMPORT_PATH.fullmatch(path):
-            raise c.fail("model.path", path, "expected 'package.module:function'")
+            raise c.fail(
+                "model.path", path, "expected 'package.module:function' or 'file.py:function'"
+            )
     return model
 
 

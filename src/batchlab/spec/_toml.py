@@ -29,13 +29,11 @@ def dumps(data: Mapping[str, Any]) -> str:
     lines: list[str] = []
     tables = []
     for key, value in data.items():
-        if isinstance(value, Mapping):
+        if isinstance(value, Mapping) and value:
             tables.append((key, value))
-        else:
+        else:  # scalars, arrays, and empty tables (inline, so that they read back)
             lines.append(f"{_key(key)} = {_value(value)}")
     for key, value in tables:
-        if not value:
-            continue
         arrays = [(k, v) for k, v in value.items() if _is_table_array(v)]
         lines.append("")
         lines.append(f"[{_key(key)}]")
@@ -88,5 +86,7 @@ def _value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
+        if not value:
+            return "{}"
         return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
     raise TypeError(f"cannot write {value!r} as TOML")
