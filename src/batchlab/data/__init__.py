@@ -1,0 +1,15 @@
+"""Datasets: builtins (generated locally, never downloaded), CSV and NPZ files.
+
+Example:
+    >>> from batchlab.data import load_dataset, check_batch_size
+    >>> ds = load_dataset("blobs")
+    >>> ds.task, ds.n_train, check_batch_size(ds, "full")
+    ('classification', 500, 500)
+"""
+
+from batchlab.data._batch import check_batch_size
+from batchlab.data._builtin import builtin_datasets
+from batchlab.data._dataset import Dataset
+from batchlab.data._load import load_dataset
+
+__all__ = ["Dataset", "builtin_datasets", "check_batch_size", "load_dataset"]

@@ -1,0 +1,155 @@
+"""Read a dataset from a NumPy ``.npz`` archive.
+
+Arrays ``x`` (features, ``(n, *input_shape)``) and ``y`` (labels), optionally ``x_test`` and
+``y_test``; without them the rows are split as for a CSV file. ``y`` may be 1-D integer or text
+labels, a one-hot matrix (read as classification) or a 0/1 matrix (multilabel).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from batchlab.data._dataset import Dataset
+from batchlab.data._labels import binary_targets, encode_labels
+from batchlab.data._split import stratified_split
+from batchlab.data._suggest import did_you_mean
+from batchlab.errors import DataError
+
+_HOW = "save it with np.savez(path, x=features, y=labels) (optionally x_test=..., y_test=...)"
+
+
+def read_npz(path: Path, *, test_fraction: float, split_seed: int, task: str | None) -> Dataset:
+    """Load ``path`` as a :class:`Dataset` (see the module docstring for the format)."""
+    arrays = _arrays(path)
+    has_test = "x_test" in arrays
+    parts = ("", "_test") if has_test else ("",)
+    for p in parts:
+        x, y = arrays[f"x{p}"], arrays[f"y{p}"]
+        _check_features(path, f"x{p}", x)
+        if len(x) != len(y):
+            raise DataError(
+                f"{path}: array 'x{p}' has {len(x)} rows but 'y{p}' has {len(y)}; they must "
+                "have the same length (one label per example)"
+            )
+    if has_test and arrays["x"].shape[1:] != arrays["x_test"].shape[1:]:
+        raise DataError(
+            f"{path}: rows of 'x' have shape {arrays['x'].shape[1:]} but rows of 'x_test' have "
+            f"{arrays['x_test'].shape[1:]}; they must match"
+        )
+
+    names = [f"y{p}" for p in parts]
+    sizes = [len(arrays[n]) for n in names]
+    y_all = np.concatenate([arrays[n] for n in names])  # train rows, then test rows
+
+    def locate(i: int) -> str:
+        k = 1 if (has_test and i >= sizes[0]) else 0
+        return f"{path}, array {names[k]!r}, row {i - k * sizes[0]} (0-based)"
+
+    y_all, task, n_classes, class_names = _targets(path, y_all, task, locate)
+    x_all = np.concatenate([arrays[f"x{p}"] for p in parts]).astype(np.float32)
+    if has_test:
+        train, test = np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1])
+        how = "test set from its x_test/y_test arrays"
+    else:
+        if len(x_all) < 2:
+            raise DataError(
+                f"{path} has 1 example; at least 2 are needed to split it into train and test"
+            )
+        train, test = stratified_split(y_all, test_fraction, split_seed)
+        how = f"stratified split, test_fraction={test_fraction}, split_seed={split_seed}"
+    return Dataset(
+        name=path.stem,
+        x_train=x_all[train],
+        y_train=y_all[train],
+        x_test=x_all[test],
+        y_test=y_all[test],
+        task=task,
+        n_classes=n_classes,
+        class_names=class_names,
+        description=f"NPZ file {path}: {sum(sizes)} examples; {how}",
+    )
+
+
+def _arrays(path: Path) -> dict[str, np.ndarray]:
+    try:
+        f = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise DataError(f"{path} is not a NumPy .npz archive ({e}); {_HOW}") from e
+    if not isinstance(f, np.lib.npyio.NpzFile):
+        raise DataError(f"{path} holds a single array, not named arrays; {_HOW}")
+    with f:
+        present = list(f.files)
+        if not present:
+            raise DataError(f"{path} holds no arrays; {_HOW}")
+        for key in ("x", "y"):
+            if key not in present:
+                raise DataError(
+                    f"{path} has no array {key!r} (arrays: {', '.join(present)})."
+                    f"{did_you_mean(key, present)} To fix it, {_HOW}"
+                )
+        if ("x_test" in present) != ("y_test" in present):
+            have, lack = ("x_test", "y_test") if "x_test" in present else ("y_test", "x_test")
+            raise DataError(f"{path} has {have!r} but no {lack!r}; give both or neither")
+        out = {}
+        for key in ("x", "y", "x_test", "y_test"):
+            if key in present:
+                try:
+                    out[key] = f[key]
+                except ValueError as e:  # object arrays need pickle, which we never load
+                    raise DataError(
+                        f"{path}: array {key!r} holds Python objects; save numbers (or text "
+                        f"labels) instead ({e})"
+                    ) from e
+    return out
+
+
+def _check_features(path: Path, key: str, x: np.ndarray) -> None:
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"{path}: array {key!r} has dtype {x.dtype}; features must be numbers")
+    if x.ndim < 2:
+        raise DataError(
+            f"{path}: array {key!r} has shape {x.shape}; features must be (examples, "
+            "features...), e.g. x.reshape(-1, 1) for one feature"
+        )
+    if len(x) == 0:
+        raise DataError(f"{path}: array {key!r} has no rows")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise DataError(
+            f"{path}, array {key!r}, row {idx[0]} (0-based), column "
+            f"{', '.join(map(str, idx[1:]))}: value {x[idx].item()}; features must be finite "
+            "numbers (no NaN or infinity)"
+        )
+
+
+def _targets(path: Path, y: np.ndarray, task: str | None, locate):
+    """``(targets, task, n_classes, class_names)`` from the stacked label array."""
+    if y.ndim == 2 and y.shape[1] == 1 and task != "multilabel":
+        y = y[:, 0]  # a column of labels
+    if y.ndim == 1 and task != "multilabel":
+        labels, names, n_classes = encode_labels(y, locate, source=f"{path}, array 'y'")
+        return labels, "classification", n_classes, names
+    if y.ndim == 1:
+        y = y[:, None]  # task="multilabel" with one output
+    if y.ndim != 2 or y.dtype.kind not in "biuf":
+        raise DataError(
+            f"{path}: array 'y' has shape {y.shape} and dtype {y.dtype}; labels must be 1-D "
+            "(one class per example) or a 2-D 0/1 matrix (one column per output)"
+        )
+    values = y.astype(np.float64)
+    targets = binary_targets(values, y, lambda i, j: f"{locate(i)}, column {j}")
+    one_hot = targets.shape[1] >= 2 and bool((targets.sum(axis=1) == 1).all())
+    if task == "classification" or (task is None and one_hot):
+        if not one_hot:
+            i = int(np.argmax(targets.sum(axis=1) != 1))
+            raise DataError(
+                f"{locate(i)}: row {y[i].tolist()} is not one-hot; a 2-D 'y' read as "
+                "classification must have exactly one 1 per row"
+            )
+        labels = targets.argmax(axis=1)
+        return labels, "classification", targets.shape[1], ()
+    return targets, "multilabel", targets.shape[1], ()
