@@ -1,0 +1,79 @@
+"""Validation shared by the builtin model builders; errors are ModelErrors naming the field."""
+
+from __future__ import annotations
+
+import random
+
+from batchlab._backend import keras
+from batchlab.errors import ModelError
+
+OUTPUTS = ("softmax", "sigmoid", "linear")
+
+
+def units(value: object, field: str, *, allow_empty: bool = True) -> tuple[int, ...]:
+    """A tuple of positive layer widths from a tuple or list (``(50,)``, ``[64, 64]``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = (value,)
+    ok = isinstance(value, tuple | list) and (allow_empty or len(value) > 0)
+    ok = ok and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    if not ok:
+        raise ModelError(
+            f"{field}: {value!r} is not valid; give a list of positive layer widths, e.g. (50,)"
+        )
+    return tuple(value)
+
+
+def positive_int(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ModelError(f"{field}: {value!r} is not valid; use an integer >= 1")
+    return value
+
+
+def activation(name: object, field: str) -> str:
+    k = keras()
+    try:
+        ok = isinstance(name, str) and k.activations.get(name) is not None
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ModelError(
+            f"{field}: {name!r} is not a Keras activation (e.g. 'relu', 'tanh', 'sigmoid', "
+            "'linear')"
+        )
+    return name
+
+
+def initializer(name: object, field: str) -> str:
+    k = keras()
+    # Making an unseeded initializer draws a seed from Python's `random`; put its state back
+    # so that validating a spec never changes the initial weights drawn later.
+    state = random.getstate()
+    try:
+        ok = isinstance(name, str) and k.initializers.get(name) is not None
+    except ValueError:
+        ok = False
+    finally:
+        random.setstate(state)
+    if not ok:
+        raise ModelError(
+            f"{field}: {name!r} is not a Keras initializer (e.g. 'he_uniform', 'glorot_uniform',"
+            " 'lecun_normal')"
+        )
+    return name
+
+
+def output(name: object, field: str) -> str:
+    if name not in OUTPUTS:
+        raise ModelError(f"{field}: {name!r} is not valid; use one of {', '.join(OUTPUTS)}")
+    return name  # type: ignore[return-value]
+
+
+def io(input_shape: object, n_outputs: object) -> tuple[tuple[int, ...], int]:
+    """Check a builder's arguments: a tuple of positive dims and a positive output count."""
+    ok = isinstance(input_shape, tuple | list) and len(input_shape) > 0
+    ok = ok and all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in input_shape)
+    if not ok:
+        raise ModelError(
+            f"input_shape: {input_shape!r} is not valid; use a tuple of positive sizes, e.g. (2,)"
+        )
+    return tuple(input_shape), positive_int(n_outputs, "n_outputs")
