@@ -56,10 +56,12 @@ def output_size(model):
     return tuple(model.output_shape)[1:]
 
 
-def test_builtins_by_instance_and_name():
+def test_builtins_by_instance_name_class_and_factory():
     m = mlp(hidden=(7,))
     assert resolve_model(m) is m
     assert resolve_model("mlp") == MLP() and resolve_model("cnn1d") == CNN1D()
+    assert resolve_model(MLP) == MLP() and resolve_model(CNN1D) == CNN1D()
+    assert resolve_model("batchlab.models:mlp").builder == MLP()
 
 
 def test_plain_callables(user_module):
@@ -68,8 +70,8 @@ def test_plain_callables(user_module):
     def two(input_shape, n_outputs):
         return k.Sequential([k.Input(shape=input_shape), k.layers.Dense(n_outputs)])
 
-    def zero():
-        return k.Sequential([k.Input(shape=(2,)), k.layers.Dense(3)])
+    def zero(units=3):  # only defaults: called with no arguments
+        return k.Sequential([k.Input(shape=(2,)), k.layers.Dense(units)])
 
     assert resolve_model(two) is two
     assert output_size(build_model(two, (2,), 3)) == (3,)

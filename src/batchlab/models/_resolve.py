@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from batchlab._backend import keras
 from batchlab.errors import BatchlabError, ModelError
 from batchlab.models import _checks
-from batchlab.models._cnn import CNN1D
-from batchlab.models._mlp import MLP
+from batchlab.models._cnn import CNN1D, cnn1d
+from batchlab.models._mlp import MLP, mlp
 
 if TYPE_CHECKING:
     import keras as keras_module
@@ -71,8 +71,10 @@ def resolve_model(model: Any) -> Builder:
     """Return a builder ``(input_shape, n_outputs) -> keras.Model`` for ``model``.
 
     Whether a callable is a builder or a zero-argument function is decided from its
-    signature: one that can take two positional arguments is called with
-    ``(input_shape, n_outputs)``; one that needs no arguments is called with none.
+    signature: one that needs no arguments (all have defaults, no ``*args``) is called with
+    none; one that needs one or two positional arguments, or takes ``*args``, is called with
+    ``(input_shape, n_outputs)``. The classes :class:`MLP`, :class:`CNN1D` and the factories
+    :func:`mlp`, :func:`cnn1d` (e.g. ``"batchlab.models:mlp"``) give their defaults.
 
     Raises:
         ModelError: an unknown name, a malformed import path, a module or attribute that
@@ -93,7 +95,7 @@ def resolve_model(model: Any) -> Builder:
         if ":" not in model:
             hint = _suggest(model)
             raise ModelError(f"model: {model!r} is not a builtin model.{hint} Use {_FORMS}.")
-        return _Imported(model, _callable(_import(model), model))
+        return _Imported(model, _callable(_import(model), repr(model)))
     k = sys.modules.get("keras")
     if k is not None and isinstance(model, k.Model):
         raise ModelError(
@@ -262,6 +264,8 @@ def _import_file(file: Path, path: str):
 def _callable(obj: object, name: str) -> Builder:
     if isinstance(obj, MLP | CNN1D):
         return obj
+    if obj in (MLP, CNN1D, mlp, cnn1d):
+        return obj()  # the builtin with its defaults, as "mlp" or "cnn1d" would give
     if not callable(obj):
         raise ModelError(
             f"model {name} is {_short(obj)} ({type(obj).__name__}), not callable; use {_FORMS}"
@@ -277,11 +281,11 @@ def _callable(obj: object, name: str) -> Builder:
     ]
     required = [p for p in positional if p.default is p.empty]
     required += [p for p in params if p.kind == kinds.KEYWORD_ONLY and p.default is p.empty]
-    takes_two = len(positional) >= 2 or any(p.kind == kinds.VAR_POSITIONAL for p in params)
-    if takes_two and all(p in positional[:2] for p in required):
-        return obj  # type: ignore[return-value]
-    if not required:
-        return _NoArgs(obj)  # type: ignore[arg-type]
+    var_positional = any(p.kind == kinds.VAR_POSITIONAL for p in params)
+    if not required and not var_positional:
+        return _NoArgs(obj)  # type: ignore[arg-type]  # e.g. def build(units=64): ...
+    if (len(positional) >= 2 or var_positional) and all(p in positional[:2] for p in required):
+        return obj  # type: ignore[return-value]  # e.g. def build(input_shape, n_outputs): ...
     raise ModelError(
         f"model {name} requires the arguments ({', '.join(p.name for p in required)}); a model "
         "function takes either no arguments or (input_shape, n_outputs)"
