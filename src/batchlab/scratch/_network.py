@@ -9,6 +9,12 @@ with the same initial weights, trained on the same batches, ends with the same w
 * the loss of a batch is the MEAN over its examples of the per-example loss;
 * SGD with momentum is ``keras.optimizers.SGD``'s update.
 
+Checked against ``keras.Model.fit`` (Keras 3.15.1, JAX backend, floatx float64, 3 layers, 4
+epochs, batch sizes 1, 3 and 10 of 10): weights agree to 1e-15 with ReLU hidden units, softmax
+outputs and categorical cross-entropy. With tanh units, MSE or binary cross-entropy they agree
+to only ~1e-7, because Keras computes ``ops.tanh`` and ``ops.mean`` in float32 even under
+float64 (``keras.src.backend.common.dtypes`` maps float64 to float32 on JAX).
+
 Notation used in the comments: ``B`` examples in a batch, ``L`` layers, ``n_l`` units in
 layer ``l`` (``n_0`` inputs, ``n_L`` outputs), ``a_l`` the output of layer ``l`` (``a_0 = x``,
 ``a_L = p`` the prediction), ``z_l`` its input before the activation.
@@ -27,12 +33,24 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 
 from batchlab.errors import SpecError
+from batchlab.scratch._checks import (
+    as_weights,
+    check_choice,
+    check_hidden,
+    check_loss_output,
+    check_order,
+    check_positive_int,
+    check_sizes,
+    check_training,
+    check_weights_or_seed,
+    check_x,
+    check_xy,
+)
 
 # --------------------------------------------------------------------------------------------
 # 1. Activations.
@@ -197,42 +215,17 @@ class MLP:
         weights: Sequence | None = None,
         seed: int | None = None,
     ) -> None:
-        if weights is not None and seed is not None:
-            raise SpecError("MLP: give `weights` or `seed`, not both.")
-        if weights is None and seed is None:
-            raise SpecError(
-                "MLP: give `weights` (initial weights) or `seed` (to draw them); batchlab "
-                "never draws weights from a hidden global seed."
-            )
+        check_weights_or_seed(weights, seed)
         if weights is not None:
-            self.weights = _as_weights(weights)
-            shape_sizes = [self.weights[0][0].shape[0]] + [W.shape[1] for W, _ in self.weights]
-            if sizes is not None and list(sizes) != shape_sizes:
-                raise SpecError(
-                    f"MLP: sizes={list(sizes)!r} but the weights have layer sizes "
-                    f"{shape_sizes!r}; give matching sizes or leave sizes out."
-                )
-            sizes = shape_sizes
+            self.weights = as_weights(weights, sizes)
         else:
-            sizes = _check_sizes(sizes)
-            self.weights = glorot_uniform(sizes, np.random.default_rng(seed))
-        self.sizes = list(sizes)
+            self.weights = glorot_uniform(check_sizes(sizes), np.random.default_rng(seed))
+        self.sizes = [self.weights[0][0].shape[0]] + [W.shape[1] for W, _ in self.weights]
 
-        n_hidden = len(self.sizes) - 2
-        hidden = [hidden] * n_hidden if isinstance(hidden, str) else list(hidden)
-        if len(hidden) != n_hidden:
-            raise SpecError(
-                f"MLP: hidden={hidden!r} names {len(hidden)} activations but the network has "
-                f"{n_hidden} hidden layers; give one name or one per hidden layer."
-            )
-        for name in hidden:
-            _check_choice("hidden", name, HIDDEN_ACTIVATIONS)
-        _check_choice("output", output, OUTPUT_ACTIVATIONS)
-        _check_choice("loss", loss, tuple(_LOSSES))
-        if output not in LOSS_OUTPUTS[loss]:
-            raise SpecError(
-                f"MLP: loss={loss!r} needs output in {LOSS_OUTPUTS[loss]!r}, got output={output!r}."
-            )
+        hidden = check_hidden(hidden, len(self.sizes) - 2, HIDDEN_ACTIVATIONS)
+        check_choice("output", output, OUTPUT_ACTIVATIONS)
+        check_choice("loss", loss, tuple(LOSS_OUTPUTS))
+        check_loss_output(loss, output, LOSS_OUTPUTS[loss])
         self.activations = [*hidden, output]  # one per layer, l = 1 .. L
         self.loss_name = loss
 
@@ -296,25 +289,11 @@ class MLP:
         """Copies of the weights as Keras's flat list ``[W_1, b_1, ..., W_L, b_L]``."""
         return [w.copy() for layer in self.weights for w in layer]
 
-    # -- input checks -------------------------------------------------------------------------
-
     def _x(self, x) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
-            raise SpecError(
-                f"x has shape {x.shape}; this network needs (examples, {self.sizes[0]})."
-            )
-        return x
+        return check_x(x, self.sizes[0])
 
     def _xy(self, x, y) -> tuple[np.ndarray, np.ndarray]:
-        x = self._x(x)
-        y = np.asarray(y, dtype=np.float64)
-        if y.shape != (x.shape[0], self.sizes[-1]):
-            raise SpecError(
-                f"y has shape {y.shape}; with x of shape {x.shape} this network needs "
-                f"({x.shape[0]}, {self.sizes[-1]})."
-            )
-        return x, y
+        return check_xy(x, y, self.sizes[0], self.sizes[-1])
 
 
 def glorot_uniform(sizes: Sequence[int], rng: np.random.Generator) -> Weights:
@@ -332,55 +311,6 @@ def _accuracy(output: str, p: np.ndarray, y: np.ndarray) -> float:
     if output == "softmax":
         return float(np.mean(np.argmax(p, axis=-1) == np.argmax(y, axis=-1)))
     return math.nan
-
-
-def _as_weights(weights: Sequence) -> Weights:
-    """Accept ``[(W, b), ...]`` or the flat ``[W, b, W, b, ...]``; check that shapes chain."""
-    items = list(weights)
-    if items and all(isinstance(w, tuple | list) and len(w) == 2 for w in items):
-        pairs = items
-    elif len(items) % 2 == 0 and len(items) > 0:
-        pairs = list(zip(items[0::2], items[1::2], strict=True))
-    else:
-        raise SpecError(
-            f"weights: got {len(items)} arrays; give [(W, b), ...] per layer or the flat "
-            "Keras list [W_1, b_1, ..., W_L, b_L]."
-        )
-    out = []
-    for layer, (W, b) in enumerate(pairs, start=1):
-        W = np.array(W, dtype=np.float64)
-        b = np.array(b, dtype=np.float64)
-        if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise SpecError(
-                f"weights: layer {layer} has W of shape {W.shape} and b of shape {b.shape}; "
-                "W must be (fan_in, fan_out) and b (fan_out,)."
-            )
-        if out and out[-1][0].shape[1] != W.shape[0]:
-            raise SpecError(
-                f"weights: layer {layer} has W of shape {W.shape} but layer {layer - 1} has "
-                f"{out[-1][0].shape[1]} outputs; W_{layer} must have that many rows."
-            )
-        out.append((W, b))
-    return out
-
-
-def _check_sizes(sizes) -> list[int]:
-    ok = (
-        sizes is not None
-        and len(sizes) >= 2
-        and all(isinstance(s, int | np.integer) and not isinstance(s, bool) for s in sizes)
-        and all(s >= 1 for s in sizes)
-    )
-    if not ok:
-        raise SpecError(
-            f"sizes={sizes!r}: give at least two positive integers, inputs first, e.g. [2, 8, 5]."
-        )
-    return [int(s) for s in sizes]
-
-
-def _check_choice(name: str, value, valid: tuple[str, ...]) -> None:
-    if value not in valid:
-        raise SpecError(f"{name}={value!r} is not known; valid: {', '.join(valid)}.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,9 +375,9 @@ def flavor_batch_size(flavor: str, n: int, minibatch_size: int = 32) -> int:
 
     ``batch`` -> n, ``stochastic`` -> 1, ``minibatch`` -> ``min(minibatch_size, n)``.
     """
-    _check_choice("flavor", flavor, FLAVORS)
-    _check_positive_int("n", n)
-    _check_positive_int("minibatch_size", minibatch_size)
+    check_choice("flavor", flavor, FLAVORS)
+    check_positive_int("n", n)
+    check_positive_int("minibatch_size", minibatch_size)
     return {"batch": n, "stochastic": 1, "minibatch": min(minibatch_size, n)}[flavor]
 
 
@@ -523,20 +453,16 @@ def train(
     """
     if not isinstance(net, MLP):
         raise SpecError(f"net: expected a batchlab.scratch.MLP, got {type(net).__name__}.")
-    x, y = net._xy(x, y)
+    x, y = net._xy(x, y)  # (n, n_0), (n, n_L)
     n = x.shape[0]
-    if n == 0:
-        raise SpecError("x has no examples; give at least one row.")
-    if batch_size == "full":
-        batch_size = n
-    _check_positive_int("batch_size", batch_size, extra=' or "full"')
-    batch_size = min(int(batch_size), n)
-    _check_positive_int("epochs", epochs)
-    if isinstance(lr, bool) or not (isinstance(lr, Real) and math.isfinite(lr) and lr > 0):
-        raise SpecError(f"lr={lr!r}: the learning rate must be a finite number > 0.")
-    if isinstance(momentum, bool) or not (isinstance(momentum, Real) and 0 <= momentum <= 1):
-        raise SpecError(f"momentum={momentum!r}: must be a number in [0, 1].")
-    permutations = _epoch_orders(order, shuffle_seed, n, epochs)  # epochs x (n,)
+    batch_size = check_training(batch_size, n, epochs, lr, momentum)
+    if order is not None:
+        permutations = check_order(order, shuffle_seed, n, epochs)  # epochs x (n,)
+    elif shuffle_seed is not None:
+        rng = np.random.default_rng(shuffle_seed)
+        permutations = [rng.permutation(n) for _ in range(epochs)]
+    else:
+        permutations = [np.arange(n)] * epochs
 
     history = History(n=n, batch_size=batch_size)
     state = sgd_init(net.weights)
@@ -558,32 +484,3 @@ def train(
         history.train_loss_end.append(net.loss(x, y))
         history.train_accuracy_end.append(net.accuracy(x, y))
     return history
-
-
-def _epoch_orders(order, shuffle_seed, n: int, epochs: int) -> list[np.ndarray]:
-    """The permutation of range(n) each epoch uses."""
-    if order is not None:
-        if shuffle_seed is not None:
-            raise SpecError("train: give `order` or `shuffle_seed`, not both.")
-        perms = [np.asarray(p) for p in order]
-        if len(perms) != epochs:
-            raise SpecError(
-                f"order has {len(perms)} permutations but epochs={epochs}; give one per epoch."
-            )
-        for i, p in enumerate(perms):
-            is_int = np.issubdtype(p.dtype, np.integer)
-            if not is_int or p.shape != (n,) or not np.array_equal(np.sort(p), np.arange(n)):
-                raise SpecError(
-                    f"order[{i}] is not a permutation of range({n}); every epoch's order must "
-                    f"hold each index 0..{n - 1} once."
-                )
-        return perms
-    if shuffle_seed is None:
-        return [np.arange(n)] * epochs
-    rng = np.random.default_rng(shuffle_seed)
-    return [rng.permutation(n) for _ in range(epochs)]
-
-
-def _check_positive_int(name: str, value, extra: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise SpecError(f"{name}={value!r}: must be a positive integer{extra}.")
