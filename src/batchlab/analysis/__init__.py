@@ -1,0 +1,30 @@
+"""Analysis: pure functions of the store's tables (pandas in, pandas out).
+
+- :func:`curves` — mean learning curve over seeds with a Student-t interval, against epochs,
+  updates, examples seen or seconds.
+- :class:`Summary` / :func:`summary` — one row per (batch size, learning rate): final metrics,
+  generalization gap, stability, cost to reach a target accuracy, reached and diverged
+  fractions. :func:`default_target` is 95% of the best mean final test accuracy.
+- :func:`best_learning_rates` — the best rate per batch size.
+- :func:`findings` — the answers in plain words, as :class:`Finding` records.
+
+Nothing here imports the engine or the store.
+"""
+
+from batchlab.analysis._tables import X_AXES
+from batchlab.analysis.best import best_learning_rates
+from batchlab.analysis.curves import curves
+from batchlab.analysis.findings import Finding, findings
+from batchlab.analysis.summary import Summary, default_target, summary, trial_summary
+
+__all__ = [
+    "X_AXES",
+    "Finding",
+    "Summary",
+    "best_learning_rates",
+    "curves",
+    "default_target",
+    "findings",
+    "summary",
+    "trial_summary",
+]

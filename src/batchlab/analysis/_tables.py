@@ -1,0 +1,112 @@
+"""Small helpers shared by the analysis functions: column checks, x-axes, t-intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from batchlab.errors import BatchlabError
+
+#: x-axis name -> the history column that holds it
+X_AXES: dict[str, str] = {
+    "epochs": "epoch",
+    "updates": "updates",
+    "examples": "examples_seen",
+    "seconds": "wall_seconds",
+}
+
+#: the per-epoch metrics of the history table
+METRICS = (
+    "train_loss",
+    "train_accuracy",
+    "train_loss_end",
+    "train_accuracy_end",
+    "test_loss",
+    "test_accuracy",
+)
+
+DEFAULT_BY = ("batch_size", "learning_rate")
+
+
+def require(table: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise BatchlabError naming the columns of ``columns`` that ``table`` lacks."""
+    if not isinstance(table, pd.DataFrame):
+        raise BatchlabError(f"{what} needs a pandas DataFrame, got {type(table).__name__}")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise BatchlabError(
+            f"{what} needs the column(s) {', '.join(missing)}; the table has "
+            f"{', '.join(map(str, table.columns)) or 'no columns'} (see docs/schema.md)"
+        )
+
+
+def as_by(by: str | Sequence[str]) -> list[str]:
+    """``by`` as a list of column names."""
+    return [by] if isinstance(by, str) else list(by)
+
+
+def x_column(x: str) -> str:
+    """The history column behind an x-axis name."""
+    try:
+        return X_AXES[x]
+    except KeyError:
+        raise BatchlabError(f"x must be one of {', '.join(X_AXES)}; got {x!r}") from None
+
+
+def check_confidence(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise BatchlabError(f"confidence must lie strictly between 0 and 1; got {confidence!r}")
+    return float(confidence)
+
+
+def t_interval(
+    mean: np.ndarray, std: np.ndarray, n: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Student-t interval: mean -/+ t_{(1+c)/2, n-1} * std / sqrt(n).
+
+    ``std`` is the sample standard deviation (ddof=1). Where n == 1 the interval is the single
+    value (lower = upper = mean); where n == 0 it is NaN.
+    """
+    mean = np.asarray(mean, dtype=float)
+    std = np.asarray(std, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = stats.t.ppf((1 + confidence) / 2, np.where(n > 1, n - 1, 1))
+        half = np.where(n > 1, q * std / np.sqrt(np.where(n > 0, n, 1)), 0.0)
+    half = np.where(n > 0, half, np.nan)
+    return mean - half, mean + half
+
+
+def mean_ci(values: pd.Series | np.ndarray, confidence: float) -> tuple[float, float, float, int]:
+    """(mean, lower, upper, n) of the finite values, with a Student-t interval."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = v.size
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    m = float(v.mean())
+    s = float(v.std(ddof=1)) if n > 1 else 0.0
+    lo, hi = t_interval(np.array([m]), np.array([s]), np.array([n]), confidence)
+    return m, float(lo[0]), float(hi[0]), n
+
+
+def group_ci(table: pd.DataFrame, by: list[str], column: str, confidence: float) -> pd.DataFrame:
+    """Per group of ``by``: mean, lower, upper, n of the finite values of ``column``.
+
+    Groups with no finite value are kept, with n = 0 and NaN statistics.
+    """
+    values = table[column].astype(float).where(np.isfinite(table[column].astype(float)))
+    if not by:
+        m, lo, hi, n = mean_ci(values, confidence)
+        return pd.DataFrame({"mean": [m], "lower": [lo], "upper": [hi], "n": [n]})
+    grouped = values.groupby([table[c] for c in by], sort=True, dropna=False)
+    out = grouped.agg(["mean", "std", "count"])
+    lo, hi = t_interval(out["mean"], out["std"].fillna(0.0), out["count"], confidence)
+    out = pd.DataFrame(
+        {"mean": out["mean"], "lower": lo, "upper": hi, "n": out["count"].astype("int64")},
+        index=out.index,
+    )
+    return out.reset_index()

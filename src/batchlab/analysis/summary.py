@@ -1,0 +1,247 @@
+"""One row per grid point: final metrics, generalization gap, stability, time to target."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from batchlab.analysis._tables import (
+    DEFAULT_BY,
+    as_by,
+    check_confidence,
+    group_ci,
+    require,
+)
+from batchlab.errors import BatchlabError
+
+#: (summary name, history column) of the final metrics
+FINALS = (
+    ("final_test_accuracy", "test_accuracy"),
+    ("final_train_accuracy", "train_accuracy_end"),
+    ("final_test_loss", "test_loss"),
+    ("final_train_loss", "train_loss_end"),
+)
+#: (summary name, history column) of the costs to reach the target
+TO_TARGET = (
+    ("epochs_to_target", "epoch"),
+    ("updates_to_target", "updates"),
+    ("examples_to_target", "examples_seen"),
+    ("seconds_to_target", "wall_seconds"),
+)
+HISTORY_NEEDS = (
+    "trial",
+    "epoch",
+    "updates",
+    "examples_seen",
+    "wall_seconds",
+    "train_loss_end",
+    "train_accuracy_end",
+    "test_loss",
+    "test_accuracy",
+    "diverged",
+)
+
+
+def _trial_keys(history: pd.DataFrame) -> list[str]:
+    return ["study", "trial"] if "study" in history.columns else ["trial"]
+
+
+def _window(n_epochs: int, last_fraction: float) -> int:
+    """Epochs in the 'last fraction' window: ceil(fraction * epochs), at least 2, at most all."""
+    return min(n_epochs, max(2, math.ceil(last_fraction * n_epochs - 1e-9)))
+
+
+def final_test_accuracy_by(history: pd.DataFrame, by: Sequence[str] = DEFAULT_BY) -> pd.Series:
+    """Mean final test accuracy per group (diverged trials left out)."""
+    per = trial_summary(history, target=None, by=by)
+    return per.groupby(as_by(by), sort=True)["final_test_accuracy"].mean()
+
+
+def default_target(
+    history: pd.DataFrame, fraction: float = 0.95, by: str | Sequence[str] = DEFAULT_BY
+) -> float:
+    """``fraction`` (95%) of the best mean final test accuracy of any group in the study.
+
+    The mean is over the group's trials that did not diverge. Raises BatchlabError when every
+    trial diverged (there is then no accuracy to aim at: pass a target).
+    """
+    best = final_test_accuracy_by(history, as_by(by)).max()
+    if not np.isfinite(best):
+        raise BatchlabError(
+            "default_target: no trial has a final test accuracy (all diverged or empty "
+            "history); pass target= explicitly"
+        )
+    return float(fraction * best)
+
+
+def trial_summary(
+    history: pd.DataFrame,
+    target: float | None,
+    last_fraction: float = 0.1,
+    by: str | Sequence[str] = DEFAULT_BY,
+) -> pd.DataFrame:
+    """One row per trial: its final metrics, gaps, late spread and cost to reach ``target``.
+
+    Columns: the trial key (``study`` if present, ``trial``), ``by``, ``seed`` (if present),
+    ``n_epochs``, ``diverged``, ``final_test_accuracy``, ``final_train_accuracy``
+    (= train_accuracy_end), ``final_test_loss``, ``final_train_loss`` (= train_loss_end),
+    ``generalization_gap`` (final train_accuracy_end - test_accuracy), ``loss_gap``
+    (final test_loss - train_loss_end), ``test_accuracy_late_std`` (sample std, ddof=1, of
+    test accuracy over the last ceil(last_fraction * epochs) epochs, at least 2), ``reached``,
+    and ``epochs_to_target``, ``updates_to_target``, ``examples_to_target``,
+    ``seconds_to_target`` (the epoch, updates, examples_seen and wall_seconds of the first epoch
+    whose test_accuracy >= target; NaN when never). A diverged trial has NaN final metrics and
+    late spread; it counts as having reached the target if it did so before diverging.
+    ``target=None`` leaves the time-to-target columns NaN and ``reached`` False.
+    """
+    by = as_by(by)
+    keys = _trial_keys(history)
+    require(history, [*HISTORY_NEEDS, *by], "summary")
+    if not 0 < last_fraction <= 1:
+        raise BatchlabError(f"last_fraction must lie in (0, 1]; got {last_fraction!r}")
+    if history.empty:
+        raise BatchlabError("summary: the history table has no rows")
+    extra = [c for c in ("seed",) if c in history.columns and c not in by]
+    h = history.sort_values([*keys, "epoch"], kind="stable").reset_index(drop=True)
+    diverged = h["diverged"].astype(bool)
+    for _, col in FINALS:
+        h[col] = h[col].astype(float).where(~diverged)
+
+    g = h.groupby(keys, sort=True)
+    last = g.tail(1).set_index(keys, drop=False)
+    out = last[list(dict.fromkeys([*keys, *by, *extra]))].copy()
+    out["n_epochs"] = g["epoch"].max()
+    out["diverged"] = g["diverged"].any()
+    for name, col in FINALS:
+        out[name] = last[col].where(np.isfinite(last[col]))
+    out["generalization_gap"] = out["final_train_accuracy"] - out["final_test_accuracy"]
+    out["loss_gap"] = out["final_test_loss"] - out["final_train_loss"]
+
+    # late spread: the last `window` epochs of each trial; NaN if any of them is NaN
+    from_end = g.cumcount(ascending=False).to_numpy()  # (rows,) 0 = the trial's last row
+    rows = g["epoch"].transform("size").to_numpy()  # (rows,) rows of the row's trial
+    window = np.array([_window(int(n), last_fraction) for n in rows], dtype=int)
+    late = h.loc[from_end < window, [*keys, "test_accuracy"]]
+    lg = late.groupby(keys, sort=True)["test_accuracy"]
+    spread = lg.std(ddof=1).where(lg.count() == lg.size())
+    out["test_accuracy_late_std"] = spread.where(g["epoch"].size() >= 2)
+
+    if target is None:
+        out["reached"] = False
+        for name, _ in TO_TARGET:
+            out[name] = np.nan
+    else:
+        hits = h[h["test_accuracy"].astype(float) >= target]
+        first = hits.groupby(keys, sort=True).head(1).set_index(keys)
+        out["reached"] = out.index.isin(first.index)
+        for name, col in TO_TARGET:
+            out[name] = first[col].astype(float).reindex(out.index)
+    return out.reset_index(drop=True)
+
+
+class Summary:
+    """Per grid point statistics of a study, estimator-style.
+
+    Settings go to ``__init__``; :meth:`fit` takes the history table and sets
+
+    - ``target_``: the target test accuracy used (given, or :func:`default_target`);
+    - ``trials_``: :func:`trial_summary`, one row per trial;
+    - ``table_``: one row per group of ``by`` (default (batch_size, learning_rate)).
+
+    Columns of ``table_`` (``_mean``, ``_lo``, ``_hi`` are the mean over the group's trials and
+    the two-sided Student-t interval at ``confidence``; lo = hi = mean with one trial):
+
+    - ``by`` columns, ``n_seeds`` (trials in the group), ``n_epochs`` (max epochs);
+    - ``final_test_accuracy_*``, ``final_train_accuracy_*`` (train_accuracy_end, the exact
+      accuracy on the training set after the last epoch), ``final_test_loss_*``,
+      ``final_train_loss_*`` (train_loss_end): at each trial's last epoch, over the trials that
+      did not diverge (``n_finished`` of them);
+    - ``generalization_gap_*``: final train_accuracy_end - test_accuracy per trial (positive:
+      better on the training set); ``loss_gap_*``: final test_loss - train_loss_end;
+    - ``test_accuracy_late_std``: the std (ddof=1) of test accuracy over the last
+      ``last_fraction`` of epochs (at least 2 epochs) of each trial, averaged over the trials
+      that did not diverge — noise during training; ``final_test_accuracy_seed_std``: the std
+      (ddof=1) of final test accuracy across trials — run-to-run spread;
+    - ``target``, ``confidence`` (the settings used); ``epochs_to_target_*``,
+      ``updates_to_target_*``, ``examples_to_target_*``, ``seconds_to_target_*``: the first
+      epoch at which a trial's test_accuracy >= target (and the updates, examples seen and
+      cohort wall seconds at that epoch), averaged over the trials that reach it
+      (``n_reached``); ``reached_fraction`` = n_reached / n_seeds;
+    - ``diverged_fraction`` = ``n_diverged`` / n_seeds (trials whose loss became NaN/inf).
+
+    Example:
+        >>> s = Summary(target=0.8).fit(history)
+        >>> s.table_[["batch_size", "epochs_to_target_mean", "reached_fraction"]]
+    """
+
+    def __init__(
+        self,
+        target: float | None = None,
+        confidence: float = 0.95,
+        last_fraction: float = 0.1,
+        by: str | Sequence[str] = DEFAULT_BY,
+    ) -> None:
+        self.target = target
+        self.confidence = confidence
+        self.last_fraction = last_fraction
+        self.by = by
+
+    def fit(self, history: pd.DataFrame) -> Summary:
+        confidence = check_confidence(self.confidence)
+        by = as_by(self.by)
+        if not by:
+            raise BatchlabError("Summary needs at least one column in by")
+        target = self.target
+        if target is None:
+            require(history, [*HISTORY_NEEDS, *by], "summary")
+            target = default_target(history, by=by)
+        elif not np.isfinite(target):
+            raise BatchlabError(f"target must be a finite accuracy; got {target!r}")
+        per = trial_summary(history, float(target), self.last_fraction, by)
+        g = per.groupby(by, sort=True)
+        table = pd.DataFrame(index=g.size().index)
+        table["n_seeds"] = g.size()
+        table["n_epochs"] = g["n_epochs"].max()
+        for name in [n for n, _ in FINALS] + ["generalization_gap", "loss_gap"]:
+            self._ci(table, per, by, name, name)
+        table["test_accuracy_late_std"] = g["test_accuracy_late_std"].mean()
+        table["final_test_accuracy_seed_std"] = g["final_test_accuracy"].std(ddof=1)
+        table["target"] = float(target)
+        table["confidence"] = confidence
+        for name, _ in TO_TARGET:
+            self._ci(table, per, by, name, name)
+        table["n_reached"] = g["reached"].sum().astype("int64")
+        table["reached_fraction"] = table["n_reached"] / table["n_seeds"]
+        table["n_diverged"] = g["diverged"].sum().astype("int64")
+        table["diverged_fraction"] = table["n_diverged"] / table["n_seeds"]
+        table["n_finished"] = g["final_test_accuracy"].count().astype("int64")
+        self.target_ = float(target)
+        self.trials_ = per
+        self.table_ = table.reset_index()
+        return self
+
+    def _ci(
+        self, table: pd.DataFrame, per: pd.DataFrame, by: list[str], column: str, name: str
+    ) -> None:
+        ci = group_ci(per, by, column, self.confidence).set_index(by)
+        table[f"{name}_mean"] = ci["mean"]
+        table[f"{name}_lo"] = ci["lower"]
+        table[f"{name}_hi"] = ci["upper"]
+
+
+def summary(
+    history: pd.DataFrame,
+    target: float | None = None,
+    confidence: float = 0.95,
+    last_fraction: float = 0.1,
+    by: str | Sequence[str] = DEFAULT_BY,
+) -> pd.DataFrame:
+    """``Summary(target, confidence, last_fraction, by).fit(history).table_`` — see Summary.
+
+    ``target=None`` uses :func:`default_target`: 95% of the best mean final test accuracy of
+    any group in the study.
+    """
+    return Summary(target, confidence, last_fraction, by).fit(history).table_

@@ -1,0 +1,108 @@
+"""curves(): mean and Student-t interval over seeds, by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers.synthetic import hand_history
+from scipy import stats
+
+from batchlab.analysis import curves
+from batchlab.errors import BatchlabError
+
+NAN = float("nan")
+
+
+@pytest.fixture
+def history() -> pd.DataFrame:
+    # batch size 10, three seeds; seed 2 diverges at epoch 2 (NaN from then on)
+    return hand_history(
+        {
+            (10, 0.1, 0): [0.5, 0.6, 0.7],
+            (10, 0.1, 1): [0.6, 0.8, 0.9],
+            (10, 0.1, 2): [0.7, NAN, NAN],
+            (20, 0.1, 0): [0.4, 0.5, 0.6],
+        },
+        n_train=100,
+        seconds_per_epoch=2.0,
+    )
+
+
+def test_columns_and_order(history):
+    c = curves(history)
+    assert c.columns.tolist() == [
+        "batch_size",
+        "learning_rate",
+        "epochs",
+        "mean",
+        "lower",
+        "upper",
+        "n",
+    ]
+    assert c["epochs"].tolist() == [1, 2, 3, 1, 2, 3]
+
+
+def test_t_interval_three_seeds_literal(history):
+    row = curves(history).iloc[0]  # batch size 10, epoch 1: 0.5, 0.6, 0.7
+    assert row["n"] == 3
+    assert row["mean"] == pytest.approx(0.6)
+    # sd = 0.1, t_{0.975, 2} = 4.302652729911275, half = 4.3027 * 0.1 / sqrt(3) = 0.248414
+    assert row["lower"] == pytest.approx(0.6 - 0.2484138, abs=1e-6)
+    assert row["upper"] == pytest.approx(0.6 + 0.2484138, abs=1e-6)
+
+
+def test_t_interval_with_scipy_and_other_level(history):
+    row = curves(history, confidence=0.9).iloc[0]
+    half = stats.t.ppf(0.95, 2) * np.std([0.5, 0.6, 0.7], ddof=1) / math.sqrt(3)
+    assert row["upper"] - row["mean"] == pytest.approx(half)
+
+
+def test_diverged_epochs_are_left_out_and_counted(history):
+    c = curves(history)
+    epoch2 = c[(c["batch_size"] == 10) & (c["epochs"] == 2)].iloc[0]
+    assert epoch2["n"] == 2  # the diverged seed is out
+    assert epoch2["mean"] == pytest.approx(0.7)
+    half = stats.t.ppf(0.975, 1) * np.std([0.6, 0.8], ddof=1) / math.sqrt(2)
+    assert epoch2["lower"] == pytest.approx(0.7 - half)
+
+
+def test_single_seed_interval_is_the_value(history):
+    c = curves(history)
+    one = c[c["batch_size"] == 20]
+    assert (one["n"] == 1).all()
+    assert np.allclose(one["lower"], one["mean"]) and np.allclose(one["upper"], one["mean"])
+
+
+def test_all_diverged_epoch_kept_with_n_zero():
+    h = hand_history({(4, 0.1, 0): [0.5, NAN], (4, 0.1, 1): [0.6, NAN]})
+    c = curves(h)
+    last = c.iloc[-1]
+    assert last["n"] == 0 and np.isnan(last["mean"]) and np.isnan(last["lower"])
+
+
+@pytest.mark.parametrize(
+    ("x", "values"),
+    [("updates", [10, 20, 30]), ("examples", [100, 200, 300]), ("seconds", [2.0, 4.0, 6.0])],
+)
+def test_x_axes(history, x, values):
+    c = curves(history, x=x)
+    assert c[c["batch_size"] == 10][x].tolist() == values
+
+
+def test_other_metric_and_by(history):
+    c = curves(history, metric="test_loss", by="batch_size")
+    assert c.columns.tolist() == ["batch_size", "epochs", "mean", "lower", "upper", "n"]
+    assert c.iloc[0]["mean"] == pytest.approx(0.4)
+
+
+def test_missing_column_is_named(history):
+    with pytest.raises(BatchlabError, match="test_accuracy"):
+        curves(history.drop(columns="test_accuracy"))
+
+
+def test_bad_x_and_confidence(history):
+    with pytest.raises(BatchlabError, match="x must be one of"):
+        curves(history, x="steps")
+    with pytest.raises(BatchlabError, match="confidence"):
+        curves(history, confidence=1.5)

@@ -1,0 +1,1 @@
+"""Shared test helpers: synthetic tables (``synthetic``) and a headless browser (``browser``)."""
