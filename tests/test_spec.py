@@ -330,8 +330,14 @@ def test_replace_overrides():
         study.replace(seed=3)
     with pytest.raises(SpecError, match=r"epochs = 0"):
         study.replace(epochs=0)
+    gradients = load_study("seed004-gradients")
+    assert gradients.diagnostics.epochs == (0, 2, 30)
+    assert gradients.replace(epochs=1).diagnostics.epochs == (0, 1)
+    assert gradients.replace(epochs=2).diagnostics.epochs == (0, 2)
     with pytest.raises(SpecError, match=r"beyond the study's 1 epochs"):
-        load_study("seed004-gradients").replace(epochs=1)
+        gradients.replace(epochs=1, **{"diagnostics.epochs": [0, 2]})
+    assert hash(gradients) == hash(load_study("seed004-gradients"))
+    assert len({gradients, load_study("seed004-gradients"), study}) == 2
 
 
 def test_spec_hash_is_stable_and_sensitive():

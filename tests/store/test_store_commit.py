@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import ml_dtypes
 import numpy as np
 import pandas as pd
 import pytest
@@ -200,6 +201,7 @@ def test_checkpoint_round_trip_is_exact(planned):
         "empty": np.zeros((0, 4), dtype=np.float16),
         "key": np.array([[1, 2], [3, 4]], dtype=np.uint32).T,  # not C-contiguous
         "z": np.array([1 + 2j], dtype=np.complex64),
+        "half": np.array([1.5, -2.0], dtype=ml_dtypes.bfloat16),  # .npy cannot name it
     }
     store.commit_chunk("tiny", "bs2-sgd", history_rows([0, 1], [1, 2]), arrays, 2)
     epoch, back = store.load_checkpoint("tiny", "bs2-sgd")

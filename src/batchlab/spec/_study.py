@@ -544,6 +544,9 @@ class Study:
                     f"diagnostics.epochs[{i}]", epoch, f"beyond the study's {self.epochs} epochs"
                 )
 
+    def __hash__(self) -> int:  # the dict fields are not hashable; the canonical form is
+        return hash(self.spec_hash)
+
     # ---- derived values -------------------------------------------------------------
 
     @property
@@ -654,8 +657,18 @@ class Study:
         when unambiguous (``seeds=3``, ``learning_rate=[0.1]``, ``target_accuracy=0.9``) or
         dotted (``**{"diagnostics.epochs": [0, 5]}``). ``None`` resets a field to its
         default. Sections may be given as dataclasses or dicts.
+
+        Shortening ``epochs`` (``--epochs 2`` on a builtin) drops the diagnostics epochs
+        beyond the new end, keeping the last epoch in their place, unless the diagnostics
+        epochs are changed in the same call.
         """
         data = self.to_dict()
+        if "epochs" in changes and not {"diagnostics", "diagnostics.epochs"} & set(changes):
+            epochs = changes["epochs"]
+            measured = data["diagnostics"]["epochs"]
+            if isinstance(epochs, int) and epochs >= 1 and max(measured) > epochs:
+                kept = [e for e in measured if e <= epochs]
+                data["diagnostics"]["epochs"] = kept if epochs in kept else [*kept, epochs]
         for key, value in changes.items():
             section, name = _locate(key)
             if isinstance(value, _Section):
