@@ -1,0 +1,97 @@
+"""What every figure shares: palette, axis labels, column checks, a new headless figure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from batchlab.errors import BatchlabError
+
+#: Okabe & Ito's colour-blind-safe palette, strongest contrasts first (yellow last).
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+LINESTYLES = ("-", "--", ":", "-.")
+TRAIN_COLOR = OKABE_ITO[0]
+TEST_COLOR = OKABE_ITO[1]
+BAND_ALPHA = 0.2
+
+#: x-axis name -> axis label with its unit
+X_LABELS = {
+    "epochs": "epochs",
+    "updates": "updates (optimizer steps)",
+    "examples": "examples seen",
+    "seconds": "seconds (training wall clock)",
+}
+
+
+def color(i: int) -> str:
+    return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def linestyle(i: int) -> str:
+    """Solid for the first 8 series, then dashed, dotted ... so that colours never repeat alone."""
+    return LINESTYLES[(i // len(OKABE_ITO)) % len(LINESTYLES)]
+
+
+def require_columns(table: pd.DataFrame, columns: Iterable[str], figure: str) -> None:
+    """Raise BatchlabError naming the columns the ``figure`` needs and ``table`` lacks."""
+    if not isinstance(table, pd.DataFrame):
+        raise BatchlabError(
+            f"the {figure} figure needs a pandas DataFrame, got {type(table).__name__}"
+        )
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise BatchlabError(
+            f"the {figure} figure needs the column(s) {', '.join(missing)}; the table has "
+            f"{', '.join(map(str, table.columns)) or 'no columns'}"
+        )
+
+
+def plain(text: object) -> str:
+    """User text for a figure, never read as mathtext (a ``$`` in a name stays a ``$``)."""
+    return str(text).replace("$", r"\$")
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure outside pyplot (no global state, no GUI), laid out with constrained layout."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def percent_axis(axis, decimals: int | None = None) -> None:
+    """Show fractions in [0, 1] as percentages (``decimals=None``: as many as the ticks need)."""
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=decimals))
+
+
+def check_x(x: str) -> str:
+    if x not in X_LABELS:
+        raise BatchlabError(f"x must be one of {', '.join(X_LABELS)}; got {x!r}")
+    return x
+
+
+def is_accuracy(label: str) -> bool:
+    return "accuracy" in label
+
+
+def group_label(batch_size: float, learning_rate: float | None = None) -> str:
+    text = f"batch size {int(batch_size)}"
+    if learning_rate is not None:
+        text += f", lr {learning_rate:g}"
+    return text
+
+
+def batch_size_axis(axis, sizes) -> None:
+    """A log2 axis whose ticks are the batch sizes themselves (4, 32, 500 — not 2^2)."""
+    ticks = sorted({int(b) for b in sizes})
+    axis.set_ticks(ticks, [str(b) for b in ticks])
+    axis.set_ticks([], minor=True)

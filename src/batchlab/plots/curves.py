@@ -1,0 +1,141 @@
+"""Seed 003's figure: one panel per batch size, train and test curves with bands."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from batchlab.plots._style import (
+    BAND_ALPHA,
+    TEST_COLOR,
+    TRAIN_COLOR,
+    X_LABELS,
+    check_x,
+    color,
+    group_label,
+    is_accuracy,
+    new_figure,
+    percent_axis,
+    plain,
+    require_columns,
+)
+
+COLUMNS = ("batch_size", "mean", "lower", "upper")
+
+
+def _panels(series: Mapping[str, pd.DataFrame]) -> tuple[list[int], list[float | None]]:
+    frames = list(series.values())
+    sizes = sorted({int(b) for f in frames for b in f["batch_size"].unique()})
+    if all("learning_rate" in f for f in frames):
+        rates = sorted({float(r) for f in frames for r in f["learning_rate"].unique()})
+    else:
+        rates = [None]
+    return sizes, rates
+
+
+def draw_curves(
+    series: Mapping[str, pd.DataFrame],
+    fig: Figure | None = None,
+    *,
+    x: str = "epochs",
+    ylabel: str = "accuracy",
+    confidence: float = 0.95,
+    target: float | None = None,
+    title: str | None = None,
+    ncols: int | None = None,
+    xscale: str | None = None,
+) -> Figure:
+    """Draw one panel per batch size (and learning rate) with a line and band per series.
+
+    Args:
+        series: label -> a :func:`batchlab.analysis.curves` table, e.g.
+            ``{"train": curves(h, metric="train_accuracy"), "test": curves(h)}``. Each needs
+            the columns ``batch_size``, ``x``, ``mean``, ``lower``, ``upper`` (and
+            ``learning_rate`` for a panel per rate).
+        fig: the figure to draw on (a new one when None).
+        x: the x column: ``epochs``, ``updates``, ``examples`` or ``seconds``.
+        ylabel: the metric's name, for the axis ("accuracy" shows percentages).
+        confidence: the band's level, for the legend only.
+        target: draws a dashed horizontal line at this value.
+        ncols: panels per row (default up to 4); with several learning rates, one row per rate
+            and one column per batch size.
+        xscale: "linear" or "log"; default log for updates, linear otherwise.
+
+    All panels share x and y limits. Returns the figure.
+    """
+    x = check_x(x)
+    if not series:
+        raise ValueError("draw_curves needs at least one series")
+    for name, table in series.items():
+        require_columns(table, [*COLUMNS, x], f"curves ({name})")
+    sizes, rates = _panels(series)
+    many_rates = len(rates) > 1
+    if many_rates:
+        nrows, ncols = len(rates), len(sizes)
+        keys = [(b, r) for r in rates for b in sizes]
+    else:
+        n = len(sizes)
+        ncols = ncols or min(4, n)
+        nrows = math.ceil(n / ncols)
+        keys = [(b, rates[0]) for b in sizes]
+    if fig is None:
+        fig = new_figure(2.9 * ncols + 0.6, 2.3 * nrows + 1.0)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+    flat = list(axes.flat)
+    colors = {name: c for name, c in zip(series, (TRAIN_COLOR, TEST_COLOR), strict=False)}
+    for i, name in enumerate(series):
+        colors.setdefault(name, color(i))
+    for ax, (b, r) in zip(flat, keys, strict=False):
+        for name, table in series.items():
+            rows = table[table["batch_size"] == b]
+            if r is not None:
+                rows = rows[rows["learning_rate"] == r]
+            rows = rows.sort_values(x)
+            xs = rows[x].to_numpy(float)
+            ax.plot(xs, rows["mean"].to_numpy(float), color=colors[name], lw=1.4, label=name)
+            ax.fill_between(
+                xs,
+                rows["lower"].to_numpy(float),
+                rows["upper"].to_numpy(float),
+                color=colors[name],
+                alpha=BAND_ALPHA,
+                lw=0,
+            )
+        if target is not None:
+            ax.axhline(target, color="0.35", lw=0.9, ls="--")
+        ax.set_title(group_label(b, r if many_rates else None), fontsize=10)
+        ax.grid(True, alpha=0.3)
+    for ax in flat[len(keys) :]:
+        fig.delaxes(ax)
+    used = flat[: len(keys)]
+    scale = xscale or ("log" if x == "updates" else "linear")
+    for i, ax in enumerate(used):
+        ax.set_xscale(scale)
+        row, col = divmod(i, ncols)
+        below = i + ncols >= len(used)
+        if below:
+            ax.set_xlabel(X_LABELS[x])
+            ax.tick_params(labelbottom=True)
+        if col == 0:
+            ax.set_ylabel(plain(ylabel))
+    if is_accuracy(ylabel):
+        percent_axis(used[0].yaxis)
+        lo = np.nanmin([np.nanmin(t["lower"].to_numpy(float)) for t in series.values()])
+        if np.isfinite(lo):
+            used[0].set_ylim(max(0.0, lo - 0.03), 1.01)
+    handles = [Line2D([], [], color=colors[n], lw=1.6, label=plain(n)) for n in series]
+    handles.append(Patch(color="0.5", alpha=0.35, label=f"{100 * confidence:g}% CI over seeds"))
+    if target is not None:
+        handles.append(Line2D([], [], color="0.35", lw=0.9, ls="--", label="target"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    fig.suptitle(
+        plain(title or f"Learning curves by batch size: {ylabel} (mean over seeds)"),
+        fontsize=12,
+    )
+    return fig

@@ -1,0 +1,94 @@
+"""All batch sizes on one axis, one line (and band) each — the course's history plots (seed 000)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.axes import Axes
+
+from batchlab.plots._style import (
+    BAND_ALPHA,
+    X_LABELS,
+    check_x,
+    color,
+    group_label,
+    is_accuracy,
+    linestyle,
+    new_figure,
+    percent_axis,
+    plain,
+    require_columns,
+)
+
+COLUMNS = ("batch_size", "mean", "lower", "upper")
+
+
+def draw_overlay(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    x: str = "epochs",
+    ylabel: str = "test accuracy",
+    confidence: float = 0.95,
+    target: float | None = None,
+    title: str | None = None,
+    xscale: str | None = None,
+    bands: bool = True,
+) -> Axes:
+    """Draw one line per batch size (and learning rate) on one axis, with its band.
+
+    Args:
+        table: a :func:`batchlab.analysis.curves` table: ``batch_size``, ``x``, ``mean``,
+            ``lower``, ``upper`` (and ``learning_rate``: a line per pair when it varies).
+        ax: the axes to draw on (a new figure when None).
+        x: ``epochs``, ``updates``, ``examples`` or ``seconds``.
+        ylabel: the metric's name ("accuracy" in it shows percentages).
+        confidence: the band's level, for the legend title only.
+        target: draws a dashed horizontal line at this value.
+        xscale: "linear" or "log"; default log for updates, linear otherwise.
+        bands: draw the interval bands.
+
+    The legend sits outside the axes, on the right. Returns the axes.
+    """
+    x = check_x(x)
+    require_columns(table, [*COLUMNS, x], "overlay")
+    if ax is None:
+        ax = new_figure(8.5, 4.8).add_subplot()
+    keys = ["batch_size"]
+    many_rates = "learning_rate" in table and table["learning_rate"].nunique() > 1
+    if many_rates:
+        keys.append("learning_rate")
+    for i, (key, rows) in enumerate(table.groupby(keys, sort=True)):
+        b, r = (key[0], key[1]) if many_rates else (key[0], None)
+        rows = rows.sort_values(x)
+        xs = rows[x].to_numpy(float)
+        label = (
+            group_label(b, r).replace("batch size ", "") if not many_rates else group_label(b, r)
+        )
+        ax.plot(
+            xs, rows["mean"].to_numpy(float), color=color(i), ls=linestyle(i), lw=1.5, label=label
+        )
+        if bands:
+            ax.fill_between(
+                xs,
+                rows["lower"].to_numpy(float),
+                rows["upper"].to_numpy(float),
+                color=color(i),
+                alpha=BAND_ALPHA,
+                lw=0,
+            )
+    if target is not None:
+        ax.axhline(target, color="0.35", lw=0.9, ls="--", label="target")
+    ax.set_xscale(xscale or ("log" if x == "updates" else "linear"))
+    ax.set_xlabel(X_LABELS[x])
+    ax.set_ylabel(plain(ylabel))
+    if is_accuracy(ylabel):
+        percent_axis(ax.yaxis)
+    ax.grid(True, alpha=0.3)
+    legend_title = "batch size" if not many_rates else None
+    if bands:
+        legend_title = (
+            legend_title + "\n" if legend_title else ""
+        ) + f"({100 * confidence:g}% CI bands)"
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title=legend_title)
+    ax.set_title(plain(title or f"{ylabel.capitalize()} by batch size (mean over seeds)"))
+    return ax

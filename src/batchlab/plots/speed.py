@@ -1,0 +1,128 @@
+"""Cost to reach the target against batch size (log-log): epochs, updates, seconds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from batchlab.plots._style import batch_size_axis, color, new_figure, plain, require_columns
+
+#: (summary column stem, axis label)
+PANELS = (
+    ("epochs_to_target", "epochs to target"),
+    ("updates_to_target", "updates (optimizer steps) to target"),
+    ("seconds_to_target", "seconds to target (wall clock)"),
+)
+
+
+def _columns() -> list[str]:
+    return ["batch_size"] + [f"{s}_{p}" for s, _ in PANELS for p in ("mean", "lo", "hi")]
+
+
+def draw_speed(
+    summary: pd.DataFrame,
+    fig: Figure | None = None,
+    *,
+    title: str | None = None,
+    reference: bool = True,
+) -> Figure:
+    """Three log-log panels: epochs, updates and seconds to target against batch size.
+
+    Each point is the mean over the seeds that reach the target, with its interval as error
+    bars (lower ends at or below zero are cut at a tenth of the mean, as a log axis cannot show
+    them). One series per learning rate. With ``reference``, the updates panel shows perfect
+    scaling from the smallest batch size (updates proportional to 1 / batch size), dashed grey.
+    Batch sizes that never reach the target are named in the panel. Needs ``batch_size`` and
+    ``{epochs,updates,seconds}_to_target_{mean,lo,hi}`` (``learning_rate`` optional).
+    Returns the figure (3 axes; one errorbar container per series and panel).
+    """
+    require_columns(summary, _columns(), "speed")
+    if fig is None:
+        fig = new_figure(13.0, 4.2)
+    axes = fig.subplots(1, 3, sharex=True)
+    if "learning_rate" in summary and summary["learning_rate"].nunique() > 1:
+        groups = list(summary.groupby("learning_rate", sort=True))
+    else:
+        groups = [(None, summary)]
+    target = ""
+    if "target" in summary and summary["target"].notna().any():
+        target = f"{100 * float(summary['target'].iloc[0]):.1f}% test accuracy"
+    for ax, (stem, label) in zip(axes, PANELS, strict=True):
+        plotted = False
+        for i, (rate, rows) in enumerate(groups):
+            rows = rows.sort_values("batch_size")
+            ok = rows[np.isfinite(rows[f"{stem}_mean"].astype(float))]
+            if ok.empty:
+                continue
+            b = ok["batch_size"].to_numpy(float)
+            m = ok[f"{stem}_mean"].to_numpy(float)
+            lo = ok[f"{stem}_lo"].to_numpy(float)
+            hi = ok[f"{stem}_hi"].to_numpy(float)
+            lo = np.where(lo > 0, lo, m / 10)
+            ax.errorbar(
+                b,
+                m,
+                yerr=[m - lo, hi - m],
+                color=color(i),
+                marker="o",
+                ms=5,
+                capsize=3,
+                lw=1.4,
+                label="mean over seeds" if rate is None else f"lr {rate:g}",
+            )
+            if reference and stem == "updates_to_target" and i == 0 and len(b) > 1:
+                ax.plot(
+                    b,
+                    m[0] * b[0] / b,
+                    color="0.5",
+                    ls="--",
+                    lw=1,
+                    label="perfect scaling (∝ 1 / batch size)",
+                )
+            plotted = True
+        never = summary[~np.isfinite(summary[f"{stem}_mean"].astype(float))]
+        if not plotted:
+            ax.text(
+                0.5,
+                0.5,
+                "no batch size\nreached the target",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="0.3",
+            )
+        elif len(never):
+            with_rate = len(groups) > 1
+            names = ", ".join(
+                f"{int(r['batch_size'])}" + (f" (lr {r['learning_rate']:g})" if with_rate else "")
+                for _, r in never.sort_values("batch_size").iterrows()
+            )
+            ax.text(
+                0.02,
+                0.02,
+                f"not reached: {names}",
+                transform=ax.transAxes,
+                fontsize=8,
+                color="0.3",
+                va="bottom",
+                wrap=True,
+            )
+        ax.set_xscale("log", base=2)
+        batch_size_axis(ax.xaxis, summary["batch_size"])
+        if plotted:
+            ax.set_yscale("log")
+        ax.set_xlabel("batch size (examples per update)")
+        ax.set_ylabel(label)
+        ax.grid(True, which="major", alpha=0.3)
+        if plotted and (len(groups) > 1 or (reference and stem == "updates_to_target")):
+            ax.legend(loc="best", frameon=False, fontsize=8)
+    fig.suptitle(
+        plain(
+            title
+            or f"Cost to reach the target{': ' + target if target else ''}"
+            " (mean over seeds, with CI)"
+        ),
+        fontsize=12,
+    )
+    return fig
