@@ -5,9 +5,10 @@ from __future__ import annotations
 import jax
 import numpy as np
 import pytest
-from conftest import loop_grads, loop_moments, make_problem
 
 from batchlab.quantities import b_simple, full_grad_norm_sq, full_gradient, trace_cov
+
+from .mlp import loop_grads, loop_moments, make_problem
 
 
 @pytest.mark.parametrize("chunk_size", [7, 64])  # 50 = 7 * 7 + 1 (ragged tail); one chunk > n

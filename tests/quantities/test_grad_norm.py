@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import jax
 import numpy as np
-from conftest import loop_grads
 
 from batchlab.quantities import batch_grad_norms_sq, sample_batches
 from batchlab.quantities._probe import Probe
 from batchlab.quantities.grad_norm import GRAD_NORM, GRAD_NORM_SQ
+
+from .mlp import loop_grads
 
 
 def test_sample_batches_distinct_within_a_batch():

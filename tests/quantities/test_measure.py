@@ -6,10 +6,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import make_params
 
 from batchlab.errors import BatchlabError
 from batchlab.quantities import QUANTITIES, format_key, measure, parse_key, to_rows
+
+from .mlp import make_params
 
 ALL = list(QUANTITIES)
 SIZES = (2, 10)
