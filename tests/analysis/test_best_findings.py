@@ -118,3 +118,9 @@ def test_finding_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         f.key = "other"
     assert np.isfinite(f.numbers["a"])
+
+
+def test_batch_sizes_that_miss_the_target_are_named():
+    st = SyntheticStudy(batch_sizes=(4, 32, 500), reach={4: 2, 32: None, 500: None}, epochs=6)
+    fast = {f.key: f for f in findings(summary(st.history(), target=0.8))}["fastest_epochs"]
+    assert "Batch sizes 32 and 500 did not reach it in at least 50% of their seeds." in fast.text

@@ -165,10 +165,12 @@ def findings(
     missed = rows[rows["reached_fraction"].astype(float) < min_reached]
     missed_text = ""
     if not missed.empty:
-        names = ", ".join(str(int(b)) for b in missed["batch_size"])
-        missed_text = (
-            f" Batch size {names} did not reach it in at least {_share(min_reached)} of its seeds."
-        )
+        names = [str(int(b)) for b in missed["batch_size"]]
+        if len(names) == 1:
+            who, its = f"Batch size {names[0]}", "its"
+        else:
+            who, its = f"Batch sizes {', '.join(names[:-1])} and {names[-1]}", "their"
+        missed_text = f" {who} did not reach it in at least {_share(min_reached)} of {its} seeds."
     if reached.empty:
         best = acc.loc[acc["final_test_accuracy_mean"].idxmax()] if not acc.empty else None
         text = (
