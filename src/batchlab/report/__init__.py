@@ -1,0 +1,5 @@
+"""The study report: one self-contained HTML file (see :func:`render_report`)."""
+
+from batchlab.report.render import png_data_uri, render_report
+
+__all__ = ["png_data_uri", "render_report"]

@@ -1,0 +1,403 @@
+"""The study report: one self-contained HTML file (Jinja2, autoescape on, figures inlined).
+
+Every name in it (study, dataset, model, trial, quantity) is data and is escaped; figures are
+PNG data URIs, so no text drawn in a figure can become markup; nothing is fetched from the
+network (a Content-Security-Policy meta tag forbids it as well).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import io
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+from matplotlib.figure import Figure
+
+from batchlab import analysis, plots
+from batchlab.errors import BatchlabError
+from batchlab.plots import X_LABELS
+
+DEFAULT_X_AXES = ("epochs", "updates", "seconds")
+FIGURE_DPI = 96
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("batchlab.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def png_data_uri(fig: Figure, dpi: int = FIGURE_DPI) -> str:
+    """A figure as a ``data:image/png;base64,...`` URI."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# ----------------------------------------------------------------------------- formatting
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (_is_num(v) and not math.isfinite(float(v))):
+        return "—"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
+        if abs(v) >= 100:
+            return f"{v:,.0f}"
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _pct(v: float) -> str:
+    return "—" if not np.isfinite(v) else f"{100 * v:.1f}%"
+
+
+def _pts(v: float) -> str:
+    return "—" if not np.isfinite(v) else f"{100 * v:.2f}"
+
+
+def _num(v: float) -> str:
+    """A cost: 3 significant digits below 100, whole numbers with separators above."""
+    if not np.isfinite(v):
+        return "—"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _ci(row: pd.Series, stem: str, percent: bool = True) -> tuple[str, str]:
+    """(mean, "[lo, hi]") of a summary statistic; the interval empty when it is one point."""
+    m = row.get(f"{stem}_mean", np.nan)
+    if not np.isfinite(m):
+        return ("—", "")
+    lo, hi = row.get(f"{stem}_lo", np.nan), row.get(f"{stem}_hi", np.nan)
+    main = _pct(m) if percent else _num(m)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
+        return (main, "")
+    if percent:
+        return (main, f"[{100 * lo:.1f}, {100 * hi:.1f}]")
+    return (main, f"[{_num(lo)}, {_num(hi)}]")
+
+
+def _table(frame: pd.DataFrame, limit: int | None = None) -> dict[str, Any]:
+    """A DataFrame as {"header": [...], "rows": [[...]], "numeric": [...]} of plain strings."""
+    shown = frame if limit is None else frame.head(limit)
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in frame.columns
+    ]
+    rows = [[(_fmt(v), "") for v in record] for record in shown.itertuples(index=False, name=None)]
+    return {
+        "header": [str(c) for c in frame.columns],
+        "rows": rows,
+        "numeric": numeric,
+        "hidden": len(frame) - len(shown),
+    }
+
+
+SUMMARY_COLUMNS = (
+    ("batch size", lambda r: _fmt(r["batch_size"])),
+    ("learning rate", lambda r: _fmt(r["learning_rate"])),
+    ("seeds", lambda r: _fmt(r["n_seeds"])),
+    ("final test accuracy", lambda r: _ci(r, "final_test_accuracy")),
+    ("final train accuracy", lambda r: _ci(r, "final_train_accuracy")),
+    ("gap (points)", lambda r: _pts(r["generalization_gap_mean"])),
+    ("late std (points)", lambda r: _pts(r["test_accuracy_late_std"])),
+    ("seed std (points)", lambda r: _pts(r["final_test_accuracy_seed_std"])),
+    ("epochs to target", lambda r: _ci(r, "epochs_to_target", percent=False)),
+    ("updates to target", lambda r: _ci(r, "updates_to_target", percent=False)),
+    ("examples to target", lambda r: _ci(r, "examples_to_target", percent=False)),
+    ("seconds to target", lambda r: _ci(r, "seconds_to_target", percent=False)),
+    ("reached", lambda r: f"{100 * r['reached_fraction']:.0f}%"),
+    ("diverged", lambda r: f"{100 * r['diverged_fraction']:.0f}%"),
+)
+
+
+def _cell(value: str | tuple[str, str]) -> tuple[str, str]:
+    return value if isinstance(value, tuple) else (value, "")
+
+
+def _summary_table(table: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "header": [name for name, _ in SUMMARY_COLUMNS],
+        "rows": [[_cell(f(r)) for _, f in SUMMARY_COLUMNS] for _, r in table.iterrows()],
+        "numeric": [True] * len(SUMMARY_COLUMNS),
+        "hidden": 0,
+    }
+
+
+def _spec_dict(spec: Any) -> dict[str, Any]:
+    if spec is None:
+        return {}
+    if dataclasses.is_dataclass(spec) and not isinstance(spec, type):
+        return dataclasses.asdict(spec)
+    if isinstance(spec, Mapping):
+        return dict(spec)
+    raise BatchlabError(
+        f"render_report: spec must be a dict (or dataclass); got {type(spec).__name__}"
+    )
+
+
+def _lookup(spec: Mapping[str, Any], key: str) -> Any:
+    """``spec[key]`` or ``spec["analysis"][key]``."""
+    if key in spec:
+        return spec[key]
+    inner = spec.get("analysis")
+    if isinstance(inner, Mapping):
+        return inner.get(key)
+    return None
+
+
+def _study_name(spec: Mapping[str, Any], trials: pd.DataFrame, history: pd.DataFrame) -> str:
+    for key in ("name", "study"):
+        if isinstance(spec.get(key), str) and spec[key]:
+            return spec[key]
+    for table in (trials, history):
+        if isinstance(table, pd.DataFrame) and "study" in table and len(table):
+            return str(table["study"].iloc[0])
+    return "study"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "study"
+
+
+def _grid(trials: pd.DataFrame, history: pd.DataFrame) -> list[tuple[str, str]]:
+    table = trials if isinstance(trials, pd.DataFrame) and len(trials) else history
+    facts: list[tuple[str, str]] = []
+
+    def values(col: str) -> str:
+        vals = sorted(table[col].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+        return ", ".join(_fmt(v) for v in vals)
+
+    for col, label in (
+        ("batch_size", "batch sizes"),
+        ("learning_rate", "learning rates"),
+        ("momentum", "momentum"),
+        ("optimizer", "optimizer"),
+        ("seed", "seeds"),
+        ("epochs", "epochs"),
+    ):
+        if col in table:
+            facts.append((label, values(col)))
+    if "trial" in table:
+        facts.append(("trials", _fmt(table["trial"].nunique())))
+    if isinstance(trials, pd.DataFrame) and "status" in trials and len(trials):
+        counts = trials["status"].value_counts().sort_index()
+        facts.append(("status", ", ".join(f"{k}: {v}" for k, v in counts.items())))
+    return facts
+
+
+def _diagnostics(diagnostics: pd.DataFrame | None) -> dict[str, Any] | None:
+    if diagnostics is None or not isinstance(diagnostics, pd.DataFrame) or diagnostics.empty:
+        return None
+    keys = [c for c in ("quantity", "stat") if c in diagnostics]
+    if not keys:
+        return _table(diagnostics, limit=50)
+    agg = {"values": ("value", "size") if "value" in diagnostics else (keys[0], "size")}
+    if "epoch" in diagnostics:
+        agg["first epoch"] = ("epoch", "min")
+        agg["last epoch"] = ("epoch", "max")
+    if "value" in diagnostics:
+        agg["mean value"] = ("value", "mean")
+    table = diagnostics.groupby(keys, sort=True).agg(**agg).reset_index()
+    return _table(table)
+
+
+def _extra(sections: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for item in sections:
+        try:
+            title, body = item
+        except (TypeError, ValueError):
+            raise BatchlabError(
+                "render_report: extra_sections must be (title, body) pairs"
+            ) from None
+        entry: dict[str, Any] = {"title": str(title), "kind": "text", "body": body}
+        if isinstance(body, Markup):
+            entry["kind"] = "markup"
+        elif isinstance(body, pd.DataFrame):
+            entry.update(kind="table", body=_table(body))
+        elif isinstance(body, Figure):
+            entry.update(kind="figure", body=png_data_uri(body))
+        else:
+            entry["body"] = str(body)
+        out.append(entry)
+    return out
+
+
+def _figures(
+    history: pd.DataFrame,
+    table: pd.DataFrame,
+    confidence: float,
+    last_fraction: float,
+    x_axes: Iterable[str],
+) -> list[dict[str, str]]:
+    """Every figure kind, drawn from tables computed once, as PNG data URIs with a caption."""
+    target = float(table["target"].iloc[0])
+    level = f"{100 * confidence:g}%"
+    out = []
+
+    def add(kind: str, caption: str, fig: Figure) -> None:
+        out.append({"kind": kind, "caption": caption, "src": png_data_uri(fig)})
+
+    series = {
+        "train": analysis.curves(history, metric="train_accuracy", confidence=confidence),
+        "test": analysis.curves(history, metric="test_accuracy", confidence=confidence),
+    }
+    add(
+        "curves",
+        "Train accuracy (as Keras fit reports it) and test accuracy per epoch, one panel per "
+        f"batch size: mean over seeds with {level} band (seed 003's figure). Dashed: the target.",
+        plots.draw_curves(series, confidence=confidence, target=target),
+    )
+    for x in x_axes:
+        curve = analysis.curves(history, x=x, metric="test_accuracy", confidence=confidence)
+        add(
+            "overlay",
+            f"Test accuracy of every batch size against {X_LABELS[x]}, with {level} bands.",
+            plots.draw_overlay(curve, x=x, confidence=confidence, target=target).figure,
+        )
+    add(
+        "heatmap",
+        "Final test accuracy and epochs to the target over batch size and learning rate.",
+        plots.draw_heatmap(table),
+    )
+    add(
+        "speed",
+        "Epochs, updates and seconds to reach the target against batch size (log-log), with "
+        f"{level} error bars over the seeds that reach it.",
+        plots.draw_speed(table),
+    )
+    add(
+        "stability",
+        "Spread of test accuracy: late in training (per seed) and across seeds.",
+        plots.draw_stability(table, last_fraction=last_fraction).figure,
+    )
+    return out
+
+
+def render_report(
+    spec: Mapping[str, Any] | Any,
+    trials: pd.DataFrame | None,
+    history: pd.DataFrame,
+    diagnostics: pd.DataFrame | None = None,
+    extra_sections: Iterable[tuple[str, Any]] = (),
+    path: str | os.PathLike[str] | None = None,
+    *,
+    target: float | None = None,
+    confidence: float = 0.95,
+    last_fraction: float = 0.1,
+    x_axes: Iterable[str] | None = None,
+) -> Path:
+    """Write the study's report: one self-contained HTML file. Returns its path.
+
+    Args:
+        spec: the study spec as a dict (or a dataclass), shown as pretty JSON. Its ``name``
+            names the report; its ``target`` / ``analysis.target`` and ``x_axes`` /
+            ``analysis.x_axes`` are used when the keyword arguments are not given.
+        trials: the trials table (docs/schema.md), or None.
+        history: the history table.
+        diagnostics: the diagnostics table (summarised per quantity and stat), or None.
+        extra_sections: (title, body) pairs appended after the findings. A ``str`` body is
+            escaped text; a :class:`markupsafe.Markup` body is inserted as HTML (mark only
+            markup you built and escaped yourself); a DataFrame becomes a table and a
+            matplotlib Figure an inline PNG.
+        path: where to write; default ``./reports/<study name>.html`` (the name reduced to
+            letters, digits, ``.``, ``_`` and ``-``). Written atomically (temp file and
+            ``os.replace``): a failed render leaves any earlier report as it was.
+        target: target test accuracy; default the spec's, else 95% of the best mean final.
+        confidence: level of every interval.
+        last_fraction: the late-training window of the stability figures.
+        x_axes: the overlay figures' x-axes; default the spec's, else epochs, updates, seconds.
+
+    Every name (study, dataset, model ...) is data: autoescaped, and never drawn into markup
+    (figures are PNG). The file references nothing outside itself.
+    """
+    spec_d = _spec_dict(spec)
+    if target is None:
+        target = _lookup(spec_d, "target")
+    if x_axes is None:
+        x_axes = _lookup(spec_d, "x_axes") or _lookup(spec_d, "x") or DEFAULT_X_AXES
+    if isinstance(x_axes, str):
+        x_axes = (x_axes,)
+    x_axes = tuple(x_axes)
+    for x in x_axes:
+        if x not in analysis.X_AXES:
+            raise BatchlabError(f"x_axes: {x!r} is not one of {', '.join(analysis.X_AXES)}")
+    extra = _extra(extra_sections)  # checked before the slow part
+    fitted = analysis.Summary(target, confidence, last_fraction).fit(history)
+    table = fitted.table_
+    name = _study_name(spec_d, trials, history)
+    context = {
+        "name": name,
+        "version": _version(),
+        "target": fitted.target_,
+        "target_text": _pct(fitted.target_),
+        "target_given": target is not None,
+        "confidence_text": f"{100 * confidence:g}%",
+        "last_fraction_text": f"{100 * last_fraction:g}%",
+        "facts": _grid(trials, history),
+        "spec_json": json.dumps(spec_d, indent=2, default=str, ensure_ascii=False),
+        "summary": _summary_table(table),
+        "findings": [
+            {
+                "title": f.title,
+                "text": f.text,
+                "numbers": [(k.replace("_", " "), _fmt(v)) for k, v in f.numbers.items()],
+            }
+            for f in analysis.findings(table, last_fraction=last_fraction)
+        ],
+        "figures": _figures(history, table, confidence, last_fraction, x_axes),
+        "trials": _table(trials) if isinstance(trials, pd.DataFrame) and len(trials) else None,
+        "diagnostics": _diagnostics(diagnostics),
+        "extra": extra,
+    }
+    html = _env().get_template("report.html").render(**context)
+    out = Path(path) if path is not None else Path.cwd() / "reports" / f"{_slug(name)}.html"
+    return _write_atomic(out, html)
+
+
+def _version() -> str:
+    try:
+        from batchlab import __version__
+
+        return str(__version__)
+    except ImportError:  # pragma: no cover
+        return "unknown"
+
+
+def _write_atomic(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

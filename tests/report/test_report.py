@@ -1,0 +1,130 @@
+"""render_report: one self-contained, escaped HTML file with every figure inlined."""
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from helpers.synthetic import SyntheticStudy  # noqa: E402
+from markupsafe import Markup  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from batchlab.errors import BatchlabError  # noqa: E402
+from batchlab.report import render_report  # noqa: E402
+
+EVIL = "<img src=x onerror=alert(1)>"
+CLOSE = "</script><script>alert(2)</script>"
+
+
+@pytest.fixture(scope="module")
+def tables():
+    st = SyntheticStudy(
+        batch_sizes=(4, 32, 500),
+        epochs=10,
+        noise=0.01,
+        study=EVIL,
+        reach={4: 2, 32: 5, 500: 8},
+        diverge={(500, 0.01, 2): 9},
+    )
+    return st.trials(), st.history()
+
+
+@pytest.fixture(scope="module")
+def report(tables, tmp_path_factory):
+    trials, history = tables
+    diagnostics = pd.DataFrame(
+        {
+            "study": EVIL,
+            "trial": [0, 0],
+            "epoch": [0, 1],
+            "quantity": ["grad_norm_sq", CLOSE],
+            "batch_size": [4, 4],
+            "stat": ["mean", "value"],
+            "value": [1.0, 2.0],
+        }
+    )
+    spec = {"name": EVIL, "dataset": CLOSE, "model": "mlp", "analysis": {"target": 0.8}}
+    fig = Figure()
+    fig.add_subplot().plot([1, 2], [3, 4])
+    extra = [
+        ("Recommendation " + EVIL, "use <b>32</b> " + CLOSE),
+        ("Marked", Markup("<p class='made'>trusted <em>fragment</em></p>")),
+        ("A table", pd.DataFrame({"name": [EVIL], "value": [1.5]})),
+        ("A figure", fig),
+    ]
+    folder = tmp_path_factory.mktemp("report")
+    path = render_report(spec, trials, history, diagnostics, extra, folder / "report.html")
+    return path, path.read_text(encoding="utf-8")
+
+
+def test_one_file(report):
+    path, html = report
+    assert [p.name for p in path.parent.iterdir()] == ["report.html"]  # no temp files left
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+
+
+def test_nothing_fetched(report):
+    _, html = report
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html, re.I)
+    assert "@import" not in html and "<link" not in html
+    assert "<script" not in html  # no scripts at all (names are escaped text)
+    assert not re.search(r"\son[a-z]+\s*=", html.replace("onerror=alert(1)&gt;", ""))
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+
+
+def test_names_are_escaped(report):
+    _, html = report
+    assert EVIL not in html and CLOSE not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert "<title>batchlab report: &lt;img src=x onerror=alert(1)&gt;</title>" in html
+    assert "use &lt;b&gt;32&lt;/b&gt;" in html  # a str section is text
+
+
+def test_markup_fragment_is_kept(report):
+    _, html = report
+    assert "<p class='made'>trusted <em>fragment</em></p>" in html
+
+
+def test_figures_inline(report):
+    _, html = report
+    images = re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', html)
+    # curves, three overlays (epochs, updates, seconds), heatmap, speed, stability, extra figure
+    assert len(images) == 1 + 3 + 1 + 1 + 1 + 1
+    assert len(re.findall(r"<img ", html)) == len(images)
+
+
+def test_contents(report):
+    _, html = report
+    assert "Findings" in html and "Fastest to target per epoch" in html
+    assert "Target test accuracy 80.0%" in html  # the spec's analysis.target
+    assert "grad_norm_sq" in html  # diagnostics summarised
+    assert "&#34;model&#34;: &#34;mlp&#34;" in html  # spec as (escaped) JSON
+    assert html.count("<tr>") > 3 * 2  # summary rows, trials ...
+    assert "Diverged trials" in html
+
+
+def test_default_path_and_failure_leaves_old_file(tables, tmp_path, monkeypatch):
+    trials, history = tables
+    monkeypatch.chdir(tmp_path)
+    path = render_report({"name": "a/b c"}, trials, history, x_axes=["epochs"])
+    assert path == tmp_path / "reports" / "a_b_c.html"
+    before = path.read_bytes()
+    with pytest.raises(BatchlabError, match="test_accuracy"):
+        render_report({"name": "a/b c"}, trials, history.drop(columns="test_accuracy"))
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["a_b_c.html"]
+
+
+def test_bad_arguments(tables, tmp_path):
+    trials, history = tables
+    with pytest.raises(BatchlabError, match="x_axes"):
+        render_report({}, trials, history, path=tmp_path / "r.html", x_axes=["steps"])
+    with pytest.raises(BatchlabError, match="extra_sections"):
+        render_report({}, trials, history, None, ["oops"], tmp_path / "r.html")
+    with pytest.raises(BatchlabError, match="spec"):
+        render_report("name", trials, history, path=tmp_path / "r.html")
