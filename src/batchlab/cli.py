@@ -1,0 +1,340 @@
+"""The ``batchlab`` command: a thin typer layer over the Python API.
+
+Exit codes: 0 ok; 2 bad input (a one-paragraph message on stderr, no traceback); 1 an
+internal error (with its traceback).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="batchlab: which batch size, which learning rate, and why.",
+    pretty_exceptions_enable=False,
+)
+scratch_app = typer.Typer(no_args_is_help=True, help="The from-scratch NumPy network (seed 002).")
+app.add_typer(scratch_app, name="scratch")
+
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store file (default ./batchlab.db or $BATCHLAB_STORE)."),
+]
+TargetOpt = Annotated[
+    float | None,
+    typer.Option(help="Target test accuracy (default: the spec's, else 95% of the best)."),
+]
+
+
+class _Bars:
+    """A rich progress bar per cohort: epochs done, trials, time left."""
+
+    def __init__(self, console: Console):
+        self.bars = RichProgress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("epochs"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+
+    # batchlab.run.Progress
+    def study(self, study, cohorts, done):
+        self.bars.start()
+        trials = sum(c.size for c in cohorts)
+        self.bars.console.print(
+            f"study [bold]{study.name}[/]: {trials} trials in {len(cohorts)} cohorts, "
+            f"{study.epochs} epochs, dataset {study.dataset}"
+        )
+        for c in cohorts:
+            self.tasks[c.cohort] = self.bars.add_task(
+                f"{c.cohort} ({c.size} trials)", total=c.epochs, completed=done.get(c.cohort, 0)
+            )
+
+    def cohort(self, plan, start_epoch):
+        self.bars.update(self.tasks[plan.cohort], completed=start_epoch)
+
+    def epoch(self, plan, epoch):
+        self.bars.update(self.tasks[plan.cohort], completed=epoch)
+
+    def cohort_done(self, plan, compile_seconds, train_seconds):
+        pass
+
+    def close(self):
+        self.bars.stop()
+
+
+def _fmt_ci(mean: float, lo: float, hi: float, pct: bool = True) -> str:
+    if mean is None or not math.isfinite(mean):
+        return "—"
+    half = (hi - lo) / 2 if math.isfinite(hi) and math.isfinite(lo) else float("nan")
+    if pct:
+        return f"{mean:.1%} ± {half:.1%}" if math.isfinite(half) else f"{mean:.1%}"
+    return f"{mean:.1f} ± {half:.1f}" if math.isfinite(half) else f"{mean:.1f}"
+
+
+def summary_table(history, target: float | None, title: str) -> Table:
+    """Per batch size and learning rate: final accuracies (mean ± 95% CI), epochs to target,
+    diverged count."""
+    from batchlab.analysis import Summary
+
+    s = Summary(target=target).fit(history)
+    table = Table(title=f"{title} — target test accuracy {s.target_:.1%}")
+    for col, kw in [
+        ("batch", dict(justify="right")),
+        ("lr", dict(justify="right")),
+        ("seeds", dict(justify="right")),
+        ("train acc", dict(justify="right", no_wrap=True)),
+        ("test acc", dict(justify="right", no_wrap=True)),
+        ("epochs to target", dict(justify="right", no_wrap=True)),
+        ("reached", dict(justify="right")),
+        ("diverged", dict(justify="right")),
+    ]:
+        table.add_column(col, **kw)
+    for _, r in s.table_.iterrows():
+        n = int(r.n_seeds)
+        table.add_row(
+            str(int(r.batch_size)),
+            f"{r.learning_rate:g}",
+            str(n),
+            _fmt_ci(r.final_train_accuracy_mean, r.final_train_accuracy_lo, r.final_train_accuracy_hi),
+            _fmt_ci(r.final_test_accuracy_mean, r.final_test_accuracy_lo, r.final_test_accuracy_hi),
+            _fmt_ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, False),
+            f"{r.reached_fraction:.0%}",
+            str(int(round(r.diverged_fraction * n))),
+        )
+    return table
+
+
+def _report(study_name: str, store, path: Path | None, target: float | None) -> Path:
+    from batchlab.report import render_report
+    from batchlab.store import load
+
+    tables = load(study_name, store=store)
+    return render_report(
+        tables.spec, tables.trials, tables.history, tables.diagnostics, path=path, target=target
+    )
+
+
+def _run_and_show(source, *, store, overrides, new, max_trials, quiet, report, target):
+    """Run a study, print its summary, write its report (``report``: a path, None for the
+    default path, False for none)."""
+    from batchlab.run import run_study
+    from batchlab.store import load
+
+    bars = None if quiet else _Bars(err)
+    try:
+        result = run_study(
+            source, store=store, new=new, max_trials=max_trials, progress=bars, overrides=overrides
+        )
+    finally:
+        if bars is not None:
+            bars.close()
+    name = result.study.name
+    if not quiet:
+        history = load(name, store=result.store).history
+        out.print(summary_table(history, target or result.study.analysis.target_accuracy, name))
+    if report is not False:
+        out.print(f"report: {_report(name, result.store, report, target)}")
+    return result
+
+
+@app.command()
+def run(
+    spec: Annotated[str, typer.Argument(help="A builtin study name or a study TOML file.")],
+    seeds: Annotated[int | None, typer.Option(help="Override the number of seeds.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Override the epochs.")] = None,
+    store: StoreOpt = None,
+    new: Annotated[bool, typer.Option(help="Replace a stored study whose spec differs.")] = False,
+    max_trials: Annotated[int, typer.Option(help="Refuse grids larger than this.")] = 10_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no table.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Report path (default reports/STUDY.html).")
+    ] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Write no report.")] = False,
+    target: TargetOpt = None,
+):
+    """Run (or resume) a study and show its summary; write its HTML report."""
+    overrides = {k: v for k, v in dict(seeds=seeds, epochs=epochs).items() if v is not None}
+    _run_and_show(
+        spec, store=store, overrides=overrides, new=new, max_trials=max_trials, quiet=quiet,
+        report=False if no_report else report, target=target,
+    )
+
+
+@app.command()
+def demo(
+    seeds: Annotated[int, typer.Option(help="Seeds per batch size.")] = 5,
+    epochs: Annotated[int | None, typer.Option(help="Override the epochs (default 200).")] = None,
+    store: StoreOpt = None,
+    report: Annotated[Path | None, typer.Option(help="Report path.")] = None,
+):
+    """Seed 003's eight batch sizes on blobs (study seed003-grid), with a summary and a report."""
+    overrides = {"seeds": seeds} | ({"epochs": epochs} if epochs else {})
+    _run_and_show(
+        "seed003-grid", store=store, overrides=overrides, new=True, max_trials=10_000,
+        quiet=False, report=report, target=None,
+    )
+
+
+@app.command("studies")
+def studies_cmd():
+    """List the builtin studies, one line each."""
+    from batchlab.spec import builtin_studies
+
+    for name, description in builtin_studies().items():
+        out.print(f"[bold]{name}[/]  {description}", highlight=False, markup=True)
+
+
+@app.command("ls")
+def ls_cmd(store: StoreOpt = None):
+    """The studies in the store, with their status."""
+    from batchlab.store import Store
+
+    with Store(store, create=False) as st:
+        frame = st.studies()
+    if frame.empty:
+        out.print("no studies in the store")
+        return
+    table = Table()
+    for col in ("name", "status", "trials", "cohorts", "epochs done", "created"):
+        table.add_column(col)
+    for _, r in frame.iterrows():
+        table.add_row(
+            str(r["name"]), str(r["status"]), str(r["trials"]), str(r["cohorts"]),
+            f"{int(r['epochs_done'])}/{int(r['epochs_planned'])}", str(r["created"]),
+        )
+    out.print(table)
+
+
+@app.command()
+def show(study: str, store: StoreOpt = None, target: TargetOpt = None):
+    """The summary table of a stored study."""
+    from batchlab.store import load
+
+    tables = load(study, store=store)
+    spec_target = tables.spec.get("analysis", {}).get("target_accuracy")
+    out.print(summary_table(tables.history, target or spec_target, study))
+
+
+@app.command()
+def export(
+    study: str,
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format: Annotated[str, typer.Option("--format", help="csv, parquet or json.")] = "csv",
+    store: StoreOpt = None,
+):
+    """Export a study's history, one row per trial-epoch."""
+    from batchlab.store import Store
+    from batchlab.store import export as export_study
+
+    with Store(store, create=False) as st:
+        path = export_study(st, study, format, output)
+    out.print(f"wrote {path}")
+
+
+@app.command()
+def plot(
+    study: str,
+    kind: Annotated[str, typer.Option(help="curves, overlay, heatmap, speed or stability.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PNG or SVG file.")],
+    x: Annotated[str, typer.Option(help="epochs, updates, examples or seconds.")] = "epochs",
+    metric: Annotated[str, typer.Option(help="accuracy or loss.")] = "accuracy",
+    store: StoreOpt = None,
+):
+    """Draw one figure of a stored study."""
+    from batchlab.errors import SpecError
+    from batchlab.plots import KINDS
+    from batchlab.plots import plot as plot_figure
+    from batchlab.store import load
+
+    if kind not in KINDS:
+        raise SpecError(f"--kind: {kind!r} is not valid; use one of {', '.join(KINDS)}.")
+    history = load(study, store=store).history
+    opts = {"x": x, "metric": metric} if kind in ("curves", "overlay") else {}
+    out.print(f"wrote {plot_figure(kind, history, output, **opts)}")
+
+
+@app.command()
+def report(
+    study: str,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file.")] = None,
+    store: StoreOpt = None,
+    target: TargetOpt = None,
+):
+    """Write a study's self-contained HTML report."""
+    out.print(f"report: {_report(study, store, output, target)}")
+
+
+@scratch_app.command("logic")
+def scratch_logic(
+    epochs: Annotated[int, typer.Option(help="Epochs per flavor.")] = 2000,
+    plot: Annotated[Path | None, typer.Option(help="Draw the three error curves here.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and shuffling.")] = 0,
+    hidden: Annotated[int, typer.Option(help="Hidden units.")] = 8,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.5,
+    momentum: Annotated[float, typer.Option(help="Momentum.")] = 0.9,
+):
+    """Seed 002: learn AND, OR, XOR, NAND, NOR with batch, stochastic and mini-batch GD."""
+    from batchlab.scratch import logic_command
+
+    out.print(
+        logic_command(epochs, str(plot) if plot else None, seed, hidden, lr, momentum),
+        highlight=False,
+        markup=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (2 bad input, 1 internal error)."""
+    from batchlab.errors import BatchlabError
+
+    try:
+        app(args=argv, prog_name="batchlab")  # usage errors exit 2 by themselves
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BatchlabError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err.print("interrupted: the store holds everything up to the last committed chunk")
+        return 130
+    except Exception:
+        traceback.print_exc()
+        err.print("internal error: this is a bug in batchlab; please report it with the above")
+        return 1
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry: ``sys.exit(main())``."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

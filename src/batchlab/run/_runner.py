@@ -1,0 +1,187 @@
+"""Run a study into the store: plan, train each cohort in chunks, commit, resume.
+
+The flow (ARCHITECTURE.md): spec -> plan (trials, cohorts) -> executor trains each cohort in
+chunks of epochs -> after each chunk the metrics rows, the diagnostics and the cohort's
+checkpoint are committed in ONE transaction. A study that is killed and run again continues
+each unfinished cohort from its last checkpoint: every random draw derives from (seed, epoch),
+so it ends with exactly the rows an uninterrupted run writes (``wall_seconds`` aside, which
+measures this machine).
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from batchlab.errors import SpecError
+from batchlab.run.plan import MAX_TRIALS, CohortPlan, plan, trials_frame
+from batchlab.spec import Study, load_study
+from batchlab.store import Store
+
+
+class Progress:
+    """What a runner tells about its progress; the CLI draws it with rich. Default: silent."""
+
+    def study(self, study: Study, cohorts: list[CohortPlan], done: dict[str, int]) -> None:
+        """The study starts: its cohorts and the epochs each has already done."""
+
+    def cohort(self, plan: CohortPlan, start_epoch: int) -> None:
+        """A cohort starts (or resumes) at ``start_epoch``."""
+
+    def epoch(self, plan: CohortPlan, epoch: int) -> None:
+        """A cohort finished ``epoch``."""
+
+    def cohort_done(self, plan: CohortPlan, compile_seconds: float, train_seconds: float) -> None:
+        """A cohort finished all its epochs."""
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What :func:`run_study` did."""
+
+    study: Study
+    store: Path
+    cohorts_run: tuple[str, ...]
+    """Cohorts that trained at least one epoch in this call."""
+    cohorts_skipped: tuple[str, ...]
+    """Cohorts already finished in the store."""
+    epochs_trained: int
+    """Cohort-epochs trained in this call."""
+    seconds: float
+    compile_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def spec_difference(old: dict, new: dict) -> str:
+    """A unified diff of two specs as TOML, for the 'changed spec' refusal."""
+    a = Study.from_dict(old).to_toml().splitlines()
+    b = Study.from_dict(new).to_toml().splitlines()
+    return "\n".join(difflib.unified_diff(a, b, "stored", "given", lineterm="", n=0))
+
+
+def _open_store(store) -> tuple[Store, bool]:
+    if isinstance(store, Store):
+        return store, False
+    return Store(store), True
+
+
+def prepare(study: Study, store: Store, *, new: bool, max_trials: int, max_cohort_size):
+    """Load the dataset, plan, and register the study (or check it matches the stored one)."""
+    from batchlab.data import load_dataset
+
+    dataset = load_dataset(study.dataset, **study.dataset_options)
+    plans = plan(study, dataset.n_train, max_cohort_size=max_cohort_size, max_trials=max_trials)
+    stored = store.get_study(study.name)
+    if stored is not None and stored["spec_hash"] != study.spec_hash:
+        if not new:
+            raise SpecError(
+                f"study {study.name!r}: the store {str(store.path)!r} already holds a study of "
+                "that name with a different spec; run it with --new to replace it (its results "
+                "are deleted), or give the study another name. Difference:\n"
+                + spec_difference(stored["spec"], study.to_dict())
+            )
+        store.delete_study(study.name)
+        stored = None
+    if stored is None:
+        store.create_study(study.to_dict(), study.spec_hash, trials_frame(plans, study.name))
+    return dataset, plans
+
+
+def run_study(
+    source,
+    *,
+    store=None,
+    new: bool = False,
+    max_trials: int = MAX_TRIALS,
+    max_cohort_size: int | None = None,
+    commit_seconds: float = 2.0,
+    progress: Progress | None = None,
+    overrides: dict | None = None,
+) -> RunReport:
+    """Run (or resume) a study into a store.
+
+    Args:
+        source: a :class:`batchlab.spec.Study`, a builtin study name or a TOML path.
+        store: a :class:`batchlab.store.Store` or a path (default ``./batchlab.db`` or
+            ``$BATCHLAB_STORE``).
+        new: replace a stored study of the same name whose spec differs.
+        max_trials: refuse grids larger than this.
+        max_cohort_size: split larger cohorts (memory); default one cohort per batch size.
+        commit_seconds: commit a chunk at least this often (and at every diagnostics epoch).
+        progress: a :class:`Progress` to report to.
+        overrides: changes to the spec (``{"seeds": 3, "epochs": 10}``), see ``Study.replace``.
+
+    Returns:
+        A :class:`RunReport`. Running a finished study again trains nothing and adds nothing.
+    """
+    from batchlab.engine import Cohort
+    from batchlab.engine import Optimizer as EngineOptimizer
+    from batchlab.models import resolve_model
+
+    study = load_study(source)
+    if overrides:
+        study = study.replace(**overrides)
+    progress = progress or Progress()
+    st, owned = _open_store(store)
+    try:
+        dataset, plans = prepare(
+            study, st, new=new, max_trials=max_trials, max_cohort_size=max_cohort_size
+        )
+        done = st.cohort_epochs_done(study.name)
+        progress.study(study, plans, done)
+        builder = resolve_model(study.model)
+        o = study.optimizer
+        optimizer = EngineOptimizer(
+            o.name, nesterov=o.nesterov, beta_1=o.beta_1, beta_2=o.beta_2, epsilon=o.epsilon
+        )
+        start, ran, skipped, n_epochs, compile_s = time.perf_counter(), [], [], 0, {}
+        for p in plans:
+            epoch = done.get(p.cohort, 0)
+            if epoch >= p.epochs:
+                skipped.append(p.cohort)
+                continue
+            cohort = Cohort(dataset, builder, optimizer, p.batch_size, p.trials, loss=study.loss)
+            checkpoint = st.load_checkpoint(study.name, p.cohort)
+            if checkpoint is not None and checkpoint[0] == epoch and epoch > 0:
+                state = cohort.load_state(checkpoint[1])
+            else:
+                state, epoch = cohort.init_state(), 0
+            progress.cohort(p, epoch)
+            tic = time.perf_counter()
+            epoch = _train_cohort(
+                st, study, p, cohort, state, epoch, commit_seconds, progress
+            )
+            n_epochs += p.epochs - done.get(p.cohort, 0)
+            ran.append(p.cohort)
+            compile_s[p.cohort] = cohort.compile_seconds
+            progress.cohort_done(p, cohort.compile_seconds, time.perf_counter() - tic)
+        return RunReport(
+            study, st.path, tuple(ran), tuple(skipped), n_epochs,
+            time.perf_counter() - start, compile_s,
+        )
+    finally:
+        if owned:
+            st.close()
+
+
+def _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress) -> int:
+    """Train one cohort to its last epoch, committing a chunk at least every few seconds."""
+    pending: list[pd.DataFrame] = []
+    last_commit = time.perf_counter()
+    on_epoch: Callable[[int], None] = lambda e: progress.epoch(p, e)  # noqa: E731
+    while epoch < p.epochs:
+        state, rows = cohort.run(state, 1, on_epoch=on_epoch)
+        epoch += 1
+        pending.append(rows)
+        finished = epoch == p.epochs
+        if finished or time.perf_counter() - last_commit >= commit_seconds:
+            history = pd.concat(pending, ignore_index=True)
+            st.commit_chunk(
+                study.name, p.cohort, history, cohort.state_arrays(state), epoch, done=finished
+            )
+            pending, last_commit = [], time.perf_counter()
+    return epoch
