@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,11 +46,6 @@ HISTORY_NEEDS = (
 
 def _trial_keys(history: pd.DataFrame) -> list[str]:
     return ["study", "trial"] if "study" in history.columns else ["trial"]
-
-
-def _window(n_epochs: int, last_fraction: float) -> int:
-    """Epochs in the 'last fraction' window: ceil(fraction * epochs), at least 2, at most all."""
-    return min(n_epochs, max(2, math.ceil(last_fraction * n_epochs - 1e-9)))
 
 
 def final_test_accuracy_by(history: pd.DataFrame, by: Sequence[str] = DEFAULT_BY) -> pd.Series:
@@ -120,10 +114,11 @@ def trial_summary(
     out["generalization_gap"] = out["final_train_accuracy"] - out["final_test_accuracy"]
     out["loss_gap"] = out["final_test_loss"] - out["final_train_loss"]
 
-    # late spread: the last `window` epochs of each trial; NaN if any of them is NaN
+    # late spread: the last ceil(last_fraction * epochs) epochs of each trial (at least 2, at
+    # most all); NaN if any of them is NaN
     from_end = g.cumcount(ascending=False).to_numpy()  # (rows,) 0 = the trial's last row
     rows = g["epoch"].transform("size").to_numpy()  # (rows,) rows of the row's trial
-    window = np.array([_window(int(n), last_fraction) for n in rows], dtype=int)
+    window = np.minimum(rows, np.maximum(2, np.ceil(last_fraction * rows - 1e-9)))  # (rows,)
     late = h.loc[from_end < window, [*keys, "test_accuracy"]]
     lg = late.groupby(keys, sort=True)["test_accuracy"]
     spread = lg.std(ddof=1).where(lg.count() == lg.size())

@@ -121,15 +121,20 @@ def figure(kind: str, history: pd.DataFrame, **opts: Any) -> Figure:
     return builder(history, **opts)
 
 
-def save(fig: Figure, path: str | os.PathLike[str], dpi: int = 110) -> Path:
-    """Save ``fig`` as PNG or SVG (by the extension), atomically (temp file + os.replace)."""
-    path = Path(path)
+def _check_format(path: Path) -> str:
     ext = path.suffix.lower()
     if ext not in FORMATS:
         raise BatchlabError(
             f"cannot save a figure as {path.name!r}: the file name must end in "
             f"{' or '.join(FORMATS)}"
         )
+    return ext
+
+
+def save(fig: Figure, path: str | os.PathLike[str], dpi: int = 110) -> Path:
+    """Save ``fig`` as PNG or SVG (by the extension), atomically (temp file + os.replace)."""
+    path = Path(path)
+    ext = _check_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=ext, dir=path.parent)
     try:
@@ -150,6 +155,5 @@ def plot(kind: str, history: pd.DataFrame, path: str | os.PathLike[str], **opts:
         >>> plot("curves", history, "curves.png", x="updates")
     """
     dpi = opts.pop("dpi", 110)
-    if Path(path).suffix.lower() not in FORMATS:
-        save(Figure(), path)  # raises the clear error before any work
+    _check_format(Path(path))  # before any work
     return save(figure(kind, history, **opts), path, dpi=dpi)
