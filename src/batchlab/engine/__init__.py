@@ -7,6 +7,7 @@ from batchlab.engine._cohort import (
     CohortState,
     TrialConfig,
     TrialValues,
+    epoch_order,
 )
 from batchlab.engine._losses import Head, make_head
 from batchlab.engine._optim import Optimizer, adam, keras_adam, scale_by_keras_adam, sgd
@@ -27,5 +28,6 @@ __all__ = [
     "make_head",
     "scale_by_keras_adam",
     "sgd",
+    "epoch_order",
     "train",
 ]

@@ -62,6 +62,17 @@ class TrialConfig:
     """Trial id for the history table (default: position in the cohort)."""
 
 
+def epoch_order(seed, epoch, n: int) -> jax.Array:
+    """The order in which a trial sees the ``n`` training examples in epoch ``epoch``.
+
+    A permutation drawn from ``fold_in(fold_in(key(seed), SHUFFLE), epoch)`` (epoch 0-based):
+    a function of (seed, epoch) alone, so a resumed run draws exactly what an uninterrupted
+    one does. Batches are consecutive slices of it; the last may be smaller.
+    """
+    key = jax.random.fold_in(jax.random.key(seed), _SHUFFLE_STREAM)
+    return jax.random.permutation(jax.random.fold_in(key, epoch), n)
+
+
 class TrialValues(NamedTuple):
     """Per-trial traced values, each of shape (trials,)."""
 
@@ -285,11 +296,7 @@ class Cohort:
         """One epoch of one trial (vmapped over trials by :meth:`_compile`)."""
         n, b = self.dataset.n_train, self.batch_size
         steps = self.steps_per_epoch
-        if self.shuffle:
-            key = jax.random.fold_in(jax.random.key(values.seed), _SHUFFLE_STREAM)
-            order = jax.random.permutation(jax.random.fold_in(key, epoch), n)
-        else:
-            order = jnp.arange(n)
+        order = epoch_order(values.seed, epoch, n) if self.shuffle else jnp.arange(n)
         pad = steps * b - n
         idx = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(steps, b)  # (steps, b)
         mask = (jnp.arange(steps * b) < n).reshape(steps, b)  # (steps, b): False on padding
