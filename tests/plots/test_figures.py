@@ -168,6 +168,11 @@ def test_plot_errors(history, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_overlay_metric_shorthand(history):
+    ax = plots.figure("overlay", history, metric="loss").axes[0]
+    assert ax.get_ylabel() == "test loss"
+
+
 def test_names_with_dollars_are_not_mathtext(history, tmp_path):
     fig = plots.figure("overlay", history, title="study $a$b_c <img src=x>")
     plots.save(fig, tmp_path / "o.png")

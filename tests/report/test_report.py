@@ -46,7 +46,12 @@ def report(tables, tmp_path_factory):
             "value": [1.0, 2.0],
         }
     )
-    spec = {"name": EVIL, "dataset": CLOSE, "model": "mlp", "analysis": {"target": 0.8}}
+    spec = {
+        "name": EVIL,
+        "dataset": CLOSE,
+        "model": "mlp",
+        "analysis": {"target_accuracy": 0.8, "x_axes": ["epochs", "updates", "seconds"]},
+    }
     fig = Figure()
     fig.add_subplot().plot([1, 2], [3, 4])
     extra = [
@@ -101,7 +106,7 @@ def test_figures_inline(report):
 def test_contents(report):
     _, html = report
     assert "Findings" in html and "Fastest to target per epoch" in html
-    assert "Target test accuracy 80.0%" in html  # the spec's analysis.target
+    assert "Target test accuracy 80.0%" in html  # the spec's analysis.target_accuracy
     assert "grad_norm_sq" in html  # diagnostics summarised
     assert "&#34;model&#34;: &#34;mlp&#34;" in html  # spec as (escaped) JSON
     assert html.count("<tr>") > 3 * 2  # summary rows, trials ...
@@ -118,6 +123,15 @@ def test_default_path_and_failure_leaves_old_file(tables, tmp_path, monkeypatch)
         render_report({"name": "a/b c"}, trials, history.drop(columns="test_accuracy"))
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == ["a_b_c.html"]
+
+
+def test_loss_curves_when_the_spec_asks(tables, tmp_path):
+    trials, history = tables
+    spec = {"name": "s", "analysis": {"metrics": ["accuracy", "loss"], "x_axes": ["updates"]}}
+    html = render_report(spec, trials, history, path=tmp_path / "r.html").read_text()
+    assert "Train loss (as Keras fit reports it)" in html
+    # two learning-curve figures, one overlay, heatmap, speed, stability
+    assert html.count("data:image/png;base64,") == 2 + 1 + 3
 
 
 def test_bad_arguments(tables, tmp_path):

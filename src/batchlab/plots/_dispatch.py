@@ -71,8 +71,12 @@ def overlay_figure(
     target: float | None = None,
     **opts: Any,
 ) -> Figure:
-    """All batch sizes on one axis: any history ``metric`` against any x."""
+    """All batch sizes on one axis: any history ``metric`` against any x.
+
+    ``metric`` is a history column, or ``accuracy`` / ``loss`` for the test set's.
+    """
     history = _only_rate(history, learning_rate)
+    metric = {"accuracy": "test_accuracy", "loss": "test_loss"}.get(metric, metric)
     table = analysis.curves(history, x=x, metric=metric, confidence=confidence)
     ax = draw_overlay(
         table, x=x, ylabel=metric.replace("_", " "), confidence=confidence, target=target, **opts

@@ -160,13 +160,14 @@ def _spec_dict(spec: Any) -> dict[str, Any]:
     )
 
 
-def _lookup(spec: Mapping[str, Any], key: str) -> Any:
-    """``spec[key]`` or ``spec["analysis"][key]``."""
-    if key in spec:
-        return spec[key]
+def _lookup(spec: Mapping[str, Any], *keys: str) -> Any:
+    """The first of ``spec["analysis"][key]`` or ``spec[key]`` that is set, for each key."""
     inner = spec.get("analysis")
-    if isinstance(inner, Mapping):
-        return inner.get(key)
+    for key in keys:
+        if isinstance(inner, Mapping) and inner.get(key) is not None:
+            return inner[key]
+        if spec.get(key) is not None:
+            return spec[key]
     return None
 
 
@@ -254,6 +255,7 @@ def _figures(
     confidence: float,
     last_fraction: float,
     x_axes: Iterable[str],
+    metrics: Iterable[str] = ("accuracy",),
 ) -> list[dict[str, str]]:
     """Every figure kind, drawn from tables computed once, as PNG data URIs with a caption."""
     target = float(table["target"].iloc[0])
@@ -263,16 +265,19 @@ def _figures(
     def add(kind: str, caption: str, fig: Figure) -> None:
         out.append({"kind": kind, "caption": caption, "src": png_data_uri(fig)})
 
-    series = {
-        "train": analysis.curves(history, metric="train_accuracy", confidence=confidence),
-        "test": analysis.curves(history, metric="test_accuracy", confidence=confidence),
-    }
-    add(
-        "curves",
-        "Train accuracy (as Keras fit reports it) and test accuracy per epoch, one panel per "
-        f"batch size: mean over seeds with {level} band (seed 003's figure). Dashed: the target.",
-        plots.draw_curves(series, confidence=confidence, target=target),
-    )
+    for metric in metrics:
+        series = {
+            "train": analysis.curves(history, metric=f"train_{metric}", confidence=confidence),
+            "test": analysis.curves(history, metric=f"test_{metric}", confidence=confidence),
+        }
+        line = target if metric == "accuracy" else None
+        add(
+            "curves",
+            f"Train {metric} (as Keras fit reports it) and test {metric} per epoch, one panel "
+            f"per batch size: mean over seeds with {level} band (seed 003's figure)."
+            + (" Dashed: the target." if line is not None else ""),
+            plots.draw_curves(series, ylabel=metric, confidence=confidence, target=line),
+        )
     for x in x_axes:
         curve = analysis.curves(history, x=x, metric="test_accuracy", confidence=confidence)
         add(
@@ -316,8 +321,9 @@ def render_report(
 
     Args:
         spec: the study spec as a dict (or a dataclass), shown as pretty JSON. Its ``name``
-            names the report; its ``target`` / ``analysis.target`` and ``x_axes`` /
-            ``analysis.x_axes`` are used when the keyword arguments are not given.
+            names the report; its ``analysis.target_accuracy`` (or ``target``),
+            ``analysis.x_axes`` (overlay figures) and ``analysis.metrics`` (``accuracy``,
+            ``loss``: a learning-curve figure each) are used when the arguments are not given.
         trials: the trials table (docs/schema.md), or None.
         history: the history table.
         diagnostics: the diagnostics table (summarised per quantity and stat), or None.
@@ -333,17 +339,26 @@ def render_report(
         last_fraction: the late-training window of the stability figures.
         x_axes: the overlay figures' x-axes; default the spec's, else epochs, updates, seconds.
 
+    Figures: learning curves per metric, an overlay of test accuracy per x-axis, the heatmap,
+    the speed and the stability figures.
+
     Every name (study, dataset, model ...) is data: autoescaped, and never drawn into markup
     (figures are PNG). The file references nothing outside itself.
     """
     spec_d = _spec_dict(spec)
     if target is None:
-        target = _lookup(spec_d, "target")
+        target = _lookup(spec_d, "target_accuracy", "target")
     if x_axes is None:
-        x_axes = _lookup(spec_d, "x_axes") or _lookup(spec_d, "x") or DEFAULT_X_AXES
+        x_axes = _lookup(spec_d, "x_axes") or DEFAULT_X_AXES
     if isinstance(x_axes, str):
         x_axes = (x_axes,)
     x_axes = tuple(x_axes)
+    metrics = _lookup(spec_d, "metrics") or ("accuracy",)
+    metrics = tuple(
+        m
+        for m in ((metrics,) if isinstance(metrics, str) else metrics)
+        if m in ("accuracy", "loss")
+    ) or ("accuracy",)
     for x in x_axes:
         if x not in analysis.X_AXES:
             raise BatchlabError(f"x_axes: {x!r} is not one of {', '.join(analysis.X_AXES)}")
@@ -370,7 +385,7 @@ def render_report(
             }
             for f in analysis.findings(table, last_fraction=last_fraction)
         ],
-        "figures": _figures(history, table, confidence, last_fraction, x_axes),
+        "figures": _figures(history, table, confidence, last_fraction, x_axes, metrics),
         "trials": _table(trials) if isinstance(trials, pd.DataFrame) and len(trials) else None,
         "diagnostics": _diagnostics(diagnostics),
         "extra": extra,
