@@ -141,7 +141,9 @@ def _report(study_name: str, store, path: Path | None, target: float | None) -> 
     )
 
 
-def _run_and_show(source, *, store, overrides, new, max_trials, quiet, report, target):
+def _run_and_show(
+    source, *, store, overrides, new, max_trials, quiet, report, target, commit_seconds=2.0
+):
     """Run a study, print its summary, write its report (``report``: a path, None for the
     default path, False for none)."""
     from batchlab.run import run_study
@@ -150,7 +152,8 @@ def _run_and_show(source, *, store, overrides, new, max_trials, quiet, report, t
     bars = None if quiet else _Bars(err)
     try:
         result = run_study(
-            source, store=store, new=new, max_trials=max_trials, progress=bars, overrides=overrides
+            source, store=store, new=new, max_trials=max_trials, progress=bars,
+            overrides=overrides, commit_seconds=commit_seconds,
         )
     finally:
         if bars is not None:
@@ -178,12 +181,15 @@ def run(
     ] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Write no report.")] = False,
     target: TargetOpt = None,
+    commit_every: Annotated[
+        float, typer.Option(help="Commit to the store at least every this many seconds.")
+    ] = 2.0,
 ):
     """Run (or resume) a study and show its summary; write its HTML report."""
     overrides = {k: v for k, v in dict(seeds=seeds, epochs=epochs).items() if v is not None}
     _run_and_show(
         spec, store=store, overrides=overrides, new=new, max_trials=max_trials, quiet=quiet,
-        report=False if no_report else report, target=target,
+        report=False if no_report else report, target=target, commit_seconds=commit_every,
     )
 
 

@@ -1,0 +1,139 @@
+"""Kill it, run it again: a study ends with exactly the rows an uninterrupted run writes."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from batchlab.engine import METRICS
+from batchlab.run import run_study
+from batchlab.store import Store
+
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+SPEC = """
+name = "kill-loop"
+description = "3 batch sizes x 2 rates x 2 seeds, killed at random moments"
+dataset = "blobs"
+epochs = 30
+
+[model]
+kind = "mlp"
+hidden = [16]
+
+[optimizer]
+name = "sgd"
+
+[sweep]
+batch_size = [16, 64, "full"]
+learning_rate = [0.01, 0.05]
+momentum = [0.9]
+seeds = 2
+"""
+KEY = ["trial", "epoch"]
+COMPARED = ["trial", "cohort", "seed", "batch_size", "learning_rate", "momentum", "epoch",
+            "updates", "examples_seen", *METRICS, "diverged"]  # wall_seconds measures the machine
+
+
+def batchlab(*args, store):
+    cmd = [sys.executable, "-m", "batchlab.cli", "run", *args, "--store", str(store),
+           "--no-report", "--quiet", "--commit-every", "0.05"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def rows(store):
+    with Store(store, create=False) as st:
+        h = st.history("kill-loop")
+    return h.sort_values(KEY).reset_index(drop=True)
+
+
+def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
+    spec = tmp_path / "kill-loop.toml"
+    spec.write_text(SPEC)
+    store = tmp_path / "killed.db"
+    rng = random.Random(2026)
+    kills = 3 if CI else 5
+    seen = []
+    for _ in range(kills):
+        proc = batchlab(str(spec), store=store)
+        time.sleep(rng.uniform(4.0, 14.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        if store.exists():
+            partial = rows(store)
+            assert not partial.duplicated(KEY).any()
+            seen.append(len(partial))
+    proc = batchlab(str(spec), store=store)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert any(0 < n < 6 * 2 * 30 for n in seen), f"no kill landed mid-study: {seen}"
+
+    reference = tmp_path / "straight.db"
+    run_study(spec, store=reference)
+    killed, straight = rows(store), rows(reference)
+    assert len(killed) == 3 * 2 * 2 * 30
+    pd.testing.assert_frame_equal(killed[COMPARED], straight[COMPARED])
+    with Store(store, create=False) as st:
+        trials = st.trials("kill-loop")
+        assert not trials.trial.duplicated().any() and (trials.status == "done").all()
+    # Nothing left behind but the store itself (and SQLite's WAL files).
+    leftovers = {p.name for p in tmp_path.iterdir()} - {
+        "kill-loop.toml", "killed.db", "killed.db-wal", "killed.db-shm",
+        "straight.db", "straight.db-wal", "straight.db-shm",
+    }
+    assert not leftovers
+
+
+def test_a_finished_study_run_again_adds_nothing(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC.replace("epochs = 30", "epochs = 2"))
+    store = tmp_path / "s.db"
+    first = run_study(spec, store=store)
+    before = rows(store)
+    again = run_study(spec, store=store)
+    assert first.epochs_trained == 3 * 2 and again.epochs_trained == 0
+    assert set(again.cohorts_skipped) == set(first.cohorts_run)
+    pd.testing.assert_frame_equal(before, rows(store))
+
+
+def test_a_changed_spec_is_refused_with_the_difference_unless_new(tmp_path):
+    from batchlab.errors import SpecError
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC.replace("epochs = 30", "epochs = 1"))
+    store = tmp_path / "s.db"
+    run_study(spec, store=store)
+    spec.write_text(SPEC.replace("epochs = 30", "epochs = 1").replace("seeds = 2", "seeds = 3"))
+    try:
+        run_study(spec, store=store)
+    except SpecError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a changed spec was accepted")
+    assert "--new" in message and "-seeds = 2" in message and "+seeds = 3" in message
+    report = run_study(spec, store=store, new=True)
+    assert report.epochs_trained == 3 and len(rows(store)) == 3 * 2 * 3
+
+
+def test_two_processes_two_studies_one_store(tmp_path):
+    store = tmp_path / "shared.db"
+    procs = []
+    for name in ("alpha", "beta"):
+        spec = tmp_path / f"{name}.toml"
+        spec.write_text(SPEC.replace('"kill-loop"', f'"{name}"').replace("epochs = 30", "epochs = 8"))
+        procs.append(batchlab(str(spec), store=store))
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    with Store(store, create=False) as st:
+        for name in ("alpha", "beta"):
+            h = st.history(name)
+            assert len(h) == 3 * 2 * 2 * 8 and not h.duplicated(KEY).any()
+            assert np.isfinite(h.test_accuracy).all()
