@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from helpers.synthetic import SyntheticStudy  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
@@ -77,12 +78,44 @@ def test_curves_grid_of_rates(grid_history):
     assert fig.axes[0].get_title() == "batch size 4, lr 0.001"
 
 
+def test_curves_partial_grid_has_no_empty_panels():
+    # seed 003's flavors: (1, 0.001), (1, 0.01), (32, 0.01), (500, 0.01)
+    h = SyntheticStudy(batch_sizes=(1, 32, 500), learning_rates=(0.001, 0.01), epochs=4).history()
+    h = h[(h["learning_rate"] == 0.01) | (h["batch_size"] == 1)]
+    fig = plots.draw_curves(series(h))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == [
+        "batch size 1, lr 0.001",
+        "batch size 1, lr 0.01",
+        "batch size 32, lr 0.01",
+        "batch size 500, lr 0.01",
+    ]
+    assert all(len(ax.get_lines()) == 2 for ax in fig.axes)
+
+
 def test_overlay_one_line_per_batch_size(history):
     for x in ("epochs", "updates", "examples", "seconds"):
         ax = plots.draw_overlay(analysis.curves(history, x=x), x=x)
         assert len(ax.get_lines()) == 3 and len(bands(ax)) == 3
         assert ax.get_xlabel() == plots.X_LABELS[x]
         assert len(ax.get_legend().get_texts()) == 3
+
+
+def test_wide_bands_do_not_stretch_the_axes():
+    table = pd.DataFrame(
+        {
+            "batch_size": [4, 4],
+            "epochs": [1, 2],
+            "mean": [0.5, 0.7],
+            "lower": [-1.0, -0.5],
+            "upper": [2.0, 2.5],
+            "n": [2, 2],
+        }
+    )
+    assert plots.draw_overlay(table).get_ylim() == pytest.approx((0.0, 1.01))
+    loss = table.assign(mean=[2.0, 1.0], lower=[-30.0, -20.0], upper=[40.0, 30.0])
+    bottom, top = plots.draw_overlay(loss, ylabel="test loss").get_ylim()
+    assert bottom == 0 and top == pytest.approx(3.0 * 1.02)
 
 
 def test_overlay_with_rates(grid_history):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
@@ -95,3 +96,27 @@ def batch_size_axis(axis, sizes) -> None:
     ticks = sorted({int(b) for b in sizes})
     axis.set_ticks(ticks, [str(b) for b in ticks])
     axis.set_ticks([], minor=True)
+
+
+def y_limits(ax, tables, ylabel: str) -> None:
+    """Limits that follow the data, cut at the possible range.
+
+    Accuracy: the bands' lowest point (at least 0) to 100%. Loss: 0 (when a band runs below
+    it) to the bands' top, but no more than 1.5 x the highest mean — a band that runs past is
+    cut. Others: matplotlib's own limits.
+    """
+    frames = [t for t in tables if len(t)]
+    if not frames:
+        return
+    lower = np.concatenate([t["lower"].to_numpy(float) for t in frames])
+    upper = np.concatenate([t["upper"].to_numpy(float) for t in frames])
+    mean = np.concatenate([t["mean"].to_numpy(float) for t in frames])
+    if not np.isfinite(mean).any():
+        return
+    if is_accuracy(ylabel):
+        low = np.nanmin(np.concatenate([lower, mean]))
+        ax.set_ylim(max(0.0, low - 0.03), 1.01)
+    elif "loss" in ylabel:
+        top = min(np.nanmax(np.concatenate([upper, mean])), 1.5 * np.nanmax(mean))
+        bottom = 0.0 if np.nanmin(np.concatenate([lower, mean])) < 0 else None
+        ax.set_ylim(bottom, top * 1.02 if top > 0 else None)

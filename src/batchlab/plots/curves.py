@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -24,19 +23,26 @@ from batchlab.plots._style import (
     percent_axis,
     plain,
     require_columns,
+    y_limits,
 )
 
 COLUMNS = ("batch_size", "mean", "lower", "upper")
 
 
-def _panels(series: Mapping[str, pd.DataFrame]) -> tuple[list[int], list[float | None]]:
+def _panels(series: Mapping[str, pd.DataFrame]) -> tuple[list[tuple[int, float | None]], bool]:
+    """The (batch size, rate) pairs present, sorted, and whether they fill a rate x size grid."""
     frames = list(series.values())
-    sizes = sorted({int(b) for f in frames for b in f["batch_size"].unique()})
     if all("learning_rate" in f for f in frames):
-        rates = sorted({float(r) for f in frames for r in f["learning_rate"].unique()})
+        pairs = {
+            (int(b), float(r))
+            for f in frames
+            for b, r in f[["batch_size", "learning_rate"]].drop_duplicates().itertuples(index=False)
+        }
     else:
-        rates = [None]
-    return sizes, rates
+        pairs = {(int(b), None) for f in frames for b in f["batch_size"].unique()}
+    sizes = {b for b, _ in pairs}
+    rates = {r for _, r in pairs}
+    return sorted(pairs, key=lambda p: (p[0], p[1] or 0.0)), len(pairs) == len(sizes) * len(rates)
 
 
 def draw_curves(
@@ -63,8 +69,9 @@ def draw_curves(
         ylabel: the metric's name, for the axis ("accuracy" shows percentages).
         confidence: the band's level, for the legend only.
         target: draws a dashed horizontal line at this value.
-        ncols: panels per row (default up to 4); with several learning rates, one row per rate
-            and one column per batch size.
+        ncols: panels per row (default up to 4). When several learning rates fill a full
+            rate x batch size grid, one row per rate and one column per batch size; otherwise
+            one panel per (batch size, rate) present, in reading order.
         xscale: "linear" or "log"; default log for updates, linear otherwise.
 
     All panels share x and y limits. Returns the figure.
@@ -74,16 +81,17 @@ def draw_curves(
         raise ValueError("draw_curves needs at least one series")
     for name, table in series.items():
         require_columns(table, [*COLUMNS, x], f"curves ({name})")
-    sizes, rates = _panels(series)
+    pairs, full = _panels(series)
+    sizes = sorted({b for b, _ in pairs})
+    rates = sorted({r for _, r in pairs}, key=lambda r: r or 0.0)
     many_rates = len(rates) > 1
-    if many_rates:
+    if many_rates and full:  # a rate x batch size grid: one row per rate
         nrows, ncols = len(rates), len(sizes)
         keys = [(b, r) for r in rates for b in sizes]
-    else:
-        n = len(sizes)
-        ncols = ncols or min(4, n)
-        nrows = math.ceil(n / ncols)
-        keys = [(b, rates[0]) for b in sizes]
+    else:  # the pairs present, in reading order
+        ncols = ncols or min(4, len(pairs))
+        nrows = math.ceil(len(pairs) / ncols)
+        keys = pairs
     if fig is None:
         fig = new_figure(2.9 * ncols + 0.6, 2.3 * nrows + 1.0)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
@@ -126,9 +134,7 @@ def draw_curves(
             ax.set_ylabel(plain(ylabel))
     if is_accuracy(ylabel):
         percent_axis(used[0].yaxis)
-        lo = np.nanmin([np.nanmin(t["lower"].to_numpy(float)) for t in series.values()])
-        if np.isfinite(lo):
-            used[0].set_ylim(max(0.0, lo - 0.03), 1.01)
+    y_limits(used[0], series.values(), ylabel)  # shared by every panel
     handles = [Line2D([], [], color=colors[n], lw=1.6, label=plain(n)) for n in series]
     handles.append(Patch(color="0.5", alpha=0.35, label=f"{100 * confidence:g}% CI over seeds"))
     if target is not None:

@@ -17,6 +17,7 @@ from batchlab.plots._style import (
     percent_axis,
     plain,
     require_columns,
+    y_limits,
 )
 
 COLUMNS = ("batch_size", "mean", "lower", "upper")
@@ -83,6 +84,7 @@ def draw_overlay(
     ax.set_ylabel(plain(ylabel))
     if is_accuracy(ylabel):
         percent_axis(ax.yaxis)
+    y_limits(ax, [table], ylabel)
     ax.grid(True, alpha=0.3)
     legend_title = "batch size" if not many_rates else None
     if bands:

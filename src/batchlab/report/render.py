@@ -88,11 +88,17 @@ def _num(v: float) -> str:
 
 
 def _ci(row: pd.Series, stem: str, percent: bool = True) -> tuple[str, str]:
-    """(mean, "[lo, hi]") of a summary statistic; the interval empty when it is one point."""
+    """(mean, "[lo, hi]") of a summary statistic; the interval empty when it is one point.
+
+    For display the interval is cut at the possible range (accuracies in [0, 1], costs >= 0):
+    with two or three seeds a t-interval easily runs past it.
+    """
     m = row.get(f"{stem}_mean", np.nan)
     if not np.isfinite(m):
         return ("—", "")
     lo, hi = row.get(f"{stem}_lo", np.nan), row.get(f"{stem}_hi", np.nan)
+    lo = max(lo, 0.0)
+    hi = min(hi, 1.0) if percent else hi
     main = _pct(m) if percent else _num(m)
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
         return (main, "")
