@@ -64,11 +64,11 @@ def test_vmap_over_trials_equals_per_trial_calls(problem):
         for key, values in cohort.items():
             assert values.shape == (3,)
             np.testing.assert_allclose(values[t], alone[key], rtol=1e-10, err_msg=key)
+        _check_formulas(alone, pick(params), pick(params0), pick(prev))
 
 
-def test_distance_snr_and_b_simple_from_their_formulas(problem):
-    params, params0, prev = (make_params(s) for s in (1, 2, 3))
-    out = jax.jit(_measure(problem))(params, params0, prev, jax.random.key(0))
+def _check_formulas(out, params, params0, prev):
+    """distance, update norm, B_simple and SNR against their formulas (plain loop for one)."""
     flat = lambda tree: np.concatenate([np.ravel(a) for a in jax.tree.leaves(tree)])  # noqa: E731
     dist = 0.0
     for a, b in zip(flat(params), flat(params0), strict=True):  # plain loop over weights

@@ -301,16 +301,20 @@ def _per_grid_point(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 class InverseBatchFit:
-    """Fit the 1/B law ``mean |g_B|^2 = |G|^2 + tr(Sigma) * x(B)`` by least squares.
+    """Fit the 1/B law ``mean |g_B|^2 = |G|^2 + tr(Sigma) * x(B)`` by (weighted) least squares.
 
     With ``n_examples=None``, ``x(B) = 1/B`` (McCandlish et al. 2018, eq. A.1: independent
     examples). With ``n_examples=n`` (batches of B distinct examples from a pool of n, as
     :mod:`batchlab.quantities.grad_norm` samples them), ``x(B) = 1/B - 1/n``, which makes the
     law exact for the unbiased tr(Sigma): ``E|g_B|^2 = |G|^2 + (1 - B/n) tr(Sigma)/B``.
 
+    Pass ``sem``, the standard errors of the means (``std / sqrt(n_batches)`` of
+    ``grad_norm_sq``), to weight each point by ``1/sem^2``: the small-batch means are far
+    noisier than the large-batch ones, and weighting halves the error of the slope.
+
     Fitted: ``intercept_`` (|G|^2), ``slope_`` (tr(Sigma)), their standard errors
-    ``intercept_se_`` and ``slope_se_`` (ordinary least squares), ``r2_`` (coefficient of
-    determination of the means), ``b_simple_`` = slope / intercept.
+    ``intercept_se_`` and ``slope_se_`` (from the weighted residuals), ``r2_`` (coefficient of
+    determination, with the same weights), ``b_simple_`` = slope / intercept.
     """
 
     def __init__(self, n_examples: int | None = None) -> None:
@@ -320,7 +324,12 @@ class InverseBatchFit:
         b = np.asarray(batch_size, dtype=float)
         return 1 / b - (0.0 if self.n_examples is None else 1 / float(self.n_examples))
 
-    def fit(self, batch_sizes: Sequence[float], mean_sq_norms: Sequence[float]) -> InverseBatchFit:
+    def fit(
+        self,
+        batch_sizes: Sequence[float],
+        mean_sq_norms: Sequence[float],
+        sem: Sequence[float] | None = None,
+    ) -> InverseBatchFit:
         b = _positive_array(batch_sizes, "batch_sizes")
         y = _positive_array(mean_sq_norms, "mean_sq_norms")
         if b.shape != y.shape or np.unique(b).size < 2 or np.any(b <= 0):
@@ -328,17 +337,25 @@ class InverseBatchFit:
                 "InverseBatchFit needs positive batch sizes (two or more distinct) and one mean "
                 f"per batch size; got {b.tolist()} and {y.tolist()}"
             )
+        w = np.ones_like(y)
+        if sem is not None:
+            se = _positive_array(sem, "sem")
+            if se.shape != y.shape or np.any(~np.isfinite(se) | (se <= 0)):
+                raise BatchlabError(f"sem must be positive, one per mean; got {se.tolist()}")
+            w = 1 / se**2
         x = self._x(b)
         design = np.column_stack([np.ones_like(x), x])
-        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        root = np.sqrt(w)
+        coef, *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
         resid = y - design @ coef
         dof = y.size - 2
-        sigma2 = float(resid @ resid) / dof if dof > 0 else math.nan
-        cov = sigma2 * np.linalg.inv(design.T @ design)
-        total = float(np.sum((y - y.mean()) ** 2))
+        sigma2 = float(w @ resid**2) / dof if dof > 0 else math.nan
+        cov = sigma2 * np.linalg.inv(design.T @ (design * w[:, None]))
+        centre = float(w @ y / w.sum())
+        total = float(w @ (y - centre) ** 2)
         self.intercept_, self.slope_ = float(coef[0]), float(coef[1])
         self.intercept_se_, self.slope_se_ = (float(np.sqrt(v)) for v in np.diag(cov))
-        self.r2_ = 1 - float(resid @ resid) / total if total > 0 else math.nan
+        self.r2_ = 1 - float(w @ resid**2) / total if total > 0 else math.nan
         self.b_simple_ = self.slope_ / self.intercept_
         return self
 
