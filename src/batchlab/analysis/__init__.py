@@ -15,9 +15,21 @@ from batchlab.analysis._tables import X_AXES
 from batchlab.analysis.best import best_learning_rates
 from batchlab.analysis.curves import curves
 from batchlab.analysis.findings import Finding, findings
+from batchlab.analysis.scaling import (
+    REGIMES,
+    InverseBatchFit,
+    ScalingFit,
+    predict_from_noise_scale,
+    steps_to_target_table,
+)
 from batchlab.analysis.summary import Summary, default_target, summary, trial_summary
 
 __all__ = [
+    "REGIMES",
+    "InverseBatchFit",
+    "ScalingFit",
+    "predict_from_noise_scale",
+    "steps_to_target_table",
     "X_AXES",
     "Finding",
     "Summary",

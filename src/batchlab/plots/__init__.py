@@ -13,12 +13,22 @@ the columns it needs and never computes statistics (those come from :mod:`batchl
 from batchlab.plots._dispatch import KINDS, figure, plot, save
 from batchlab.plots._style import OKABE_ITO, X_LABELS
 from batchlab.plots.curves import draw_curves
+from batchlab.plots.gradients import (
+    draw_distance,
+    draw_grad_norm_vs_batch,
+    draw_grad_norm_vs_inverse_batch,
+)
 from batchlab.plots.heatmap import draw_heatmap
 from batchlab.plots.overlay import draw_overlay
+from batchlab.plots.scaling import draw_scaling
 from batchlab.plots.speed import draw_speed
 from batchlab.plots.stability import draw_stability
 
 __all__ = [
+    "draw_distance",
+    "draw_grad_norm_vs_batch",
+    "draw_grad_norm_vs_inverse_batch",
+    "draw_scaling",
     "KINDS",
     "OKABE_ITO",
     "X_LABELS",
