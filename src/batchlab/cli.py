@@ -107,8 +107,8 @@ def summary_table(history, target: float | None, title: str) -> Table:
     table = Table(title=f"{title} — target test accuracy {s.target_:.1%}")
     for col, kw in [
         ("batch", dict(justify="right")),
-        ("lr", dict(justify="right")),
-        ("seeds", dict(justify="right")),
+        ("lr", dict(justify="right", no_wrap=True)),
+        ("seeds", dict(justify="right", no_wrap=True)),
         ("train acc", dict(justify="right", no_wrap=True)),
         ("test acc", dict(justify="right", no_wrap=True)),
         ("epochs to target", dict(justify="right", no_wrap=True)),
@@ -122,7 +122,9 @@ def summary_table(history, target: float | None, title: str) -> Table:
             str(int(r.batch_size)),
             f"{r.learning_rate:g}",
             str(n),
-            _fmt_ci(r.final_train_accuracy_mean, r.final_train_accuracy_lo, r.final_train_accuracy_hi),
+            _fmt_ci(
+                r.final_train_accuracy_mean, r.final_train_accuracy_lo, r.final_train_accuracy_hi
+            ),
             _fmt_ci(r.final_test_accuracy_mean, r.final_test_accuracy_lo, r.final_test_accuracy_hi),
             _fmt_ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, False),
             f"{r.reached_fraction:.0%}",
@@ -152,8 +154,13 @@ def _run_and_show(
     bars = None if quiet else _Bars(err)
     try:
         result = run_study(
-            source, store=store, new=new, max_trials=max_trials, progress=bars,
-            overrides=overrides, commit_seconds=commit_seconds,
+            source,
+            store=store,
+            new=new,
+            max_trials=max_trials,
+            progress=bars,
+            overrides=overrides,
+            commit_seconds=commit_seconds,
         )
     finally:
         if bars is not None:
@@ -188,8 +195,15 @@ def run(
     """Run (or resume) a study and show its summary; write its HTML report."""
     overrides = {k: v for k, v in dict(seeds=seeds, epochs=epochs).items() if v is not None}
     _run_and_show(
-        spec, store=store, overrides=overrides, new=new, max_trials=max_trials, quiet=quiet,
-        report=False if no_report else report, target=target, commit_seconds=commit_every,
+        spec,
+        store=store,
+        overrides=overrides,
+        new=new,
+        max_trials=max_trials,
+        quiet=quiet,
+        report=False if no_report else report,
+        target=target,
+        commit_seconds=commit_every,
     )
 
 
@@ -203,8 +217,14 @@ def demo(
     """Seed 003's eight batch sizes on blobs (study seed003-grid), with a summary and a report."""
     overrides = {"seeds": seeds} | ({"epochs": epochs} if epochs else {})
     _run_and_show(
-        "seed003-grid", store=store, overrides=overrides, new=True, max_trials=10_000,
-        quiet=False, report=report, target=None,
+        "seed003-grid",
+        store=store,
+        overrides=overrides,
+        new=True,
+        max_trials=10_000,
+        quiet=False,
+        report=report,
+        target=None,
     )
 
 
@@ -232,8 +252,12 @@ def ls_cmd(store: StoreOpt = None):
         table.add_column(col)
     for _, r in frame.iterrows():
         table.add_row(
-            str(r["name"]), str(r["status"]), str(r["trials"]), str(r["cohorts"]),
-            f"{int(r['epochs_done'])}/{int(r['epochs_planned'])}", str(r["created"]),
+            str(r["name"]),
+            str(r["status"]),
+            str(r["trials"]),
+            str(r["cohorts"]),
+            f"{int(r['epochs_done'])}/{int(r['epochs_planned'])}",
+            str(r["created"]),
         )
     out.print(table)
 

@@ -129,8 +129,12 @@ def test_warmup_ramps_the_rate(blobs):
     s0 = c.init_state()
     s1, _ = c.run(s0, 1)
     moved = [
-        np.sqrt(sum(float(np.sum((np.asarray(a[k]) - np.asarray(b[k])) ** 2))
-                    for a, b in zip(s1.params, s0.params, strict=True)))
+        np.sqrt(
+            sum(
+                float(np.sum((np.asarray(a[k]) - np.asarray(b[k])) ** 2))
+                for a, b in zip(s1.params, s0.params, strict=True)
+            )
+        )
         for k in (0, 1)
     ]
     # Batch GD: one update per epoch; warmup's first update uses lr * 1/10.
@@ -139,8 +143,14 @@ def test_warmup_ramps_the_rate(blobs):
 
 def test_multilabel_logic_with_mse():
     r = bl.train(
-        "logic", bl.models.mlp([8], activation="sigmoid", init="glorot_uniform", output="sigmoid"),
-        bl.sgd(0.9), batch_size="full", learning_rates=1.0, seeds=1, epochs=300, loss="mse",
+        "logic",
+        bl.models.mlp([8], activation="sigmoid", init="glorot_uniform", output="sigmoid"),
+        bl.sgd(0.9),
+        batch_size="full",
+        learning_rates=1.0,
+        seeds=1,
+        epochs=300,
+        loss="mse",
     )
     final = r.final()
     assert final.train_accuracy_end.iloc[0] == 1.0  # all 5 functions on all 4 rows

@@ -43,7 +43,10 @@ def rel_error(ours, theirs):
 
 
 OPTIMIZERS = {
-    "sgd-momentum": (lambda: bl.sgd(momentum=0.9), lambda: keras.optimizers.SGD(0.01, momentum=0.9)),
+    "sgd-momentum": (
+        lambda: bl.sgd(momentum=0.9),
+        lambda: keras.optimizers.SGD(0.01, momentum=0.9),
+    ),
     "nesterov": (
         lambda: bl.sgd(momentum=0.9, nesterov=True),
         lambda: keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
@@ -62,8 +65,14 @@ CASES = [(name, bs) for name in ("sgd-momentum", "adam") for bs in (1, 7, 32, "f
 def test_final_weights_equal_keras_fit(name, batch_size):
     ours_opt, keras_opt = OPTIMIZERS[name]
     result = bl.train(
-        "blobs", seed003_model, ours_opt(), batch_size=batch_size, learning_rates=0.01,
-        seeds=list(SEEDS), epochs=EPOCHS, shuffle=False,
+        "blobs",
+        seed003_model,
+        ours_opt(),
+        batch_size=batch_size,
+        learning_rates=0.01,
+        seeds=list(SEEDS),
+        epochs=EPOCHS,
+        shuffle=False,
     )
     bs = 500 if batch_size == "full" else batch_size
     theirs, history = keras_fit(SEEDS[1], bs, keras_opt())

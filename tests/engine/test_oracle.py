@@ -28,20 +28,33 @@ def test_engine_agrees_with_the_numpy_network(float64, batch_size, nesterov):
     ds = bl.data.load_dataset("blobs")
     model = bl.models.mlp([16], activation="relu", init="he_uniform")
     result = bl.train(
-        ds, model, bl.sgd(momentum=0.9, nesterov=nesterov), batch_size=batch_size,
-        learning_rates=0.01, seeds=[SEED], epochs=EPOCHS,
+        ds,
+        model,
+        bl.sgd(momentum=0.9, nesterov=nesterov),
+        batch_size=batch_size,
+        learning_rates=0.01,
+        seeds=[SEED],
+        epochs=EPOCHS,
     )
     cohort = next(iter(result.cohorts.values()))
     initial = [np.asarray(p[0]) for p in cohort.init_state().params]
     assert initial[0].dtype == np.float64
 
-    net = scratch.MLP(hidden="relu", output="softmax", loss="categorical_crossentropy",
-                      weights=initial)
+    net = scratch.MLP(
+        hidden="relu", output="softmax", loss="categorical_crossentropy", weights=initial
+    )
     onehot = np.eye(3)[ds.y_train]
     order = [np.asarray(epoch_order(SEED, e, ds.n_train)) for e in range(EPOCHS)]
     history = scratch.train(
-        net, ds.x_train.astype(np.float64), onehot, batch_size=cohort.batch_size,
-        epochs=EPOCHS, lr=0.01, momentum=0.9, nesterov=nesterov, order=order,
+        net,
+        ds.x_train.astype(np.float64),
+        onehot,
+        batch_size=cohort.batch_size,
+        epochs=EPOCHS,
+        lr=0.01,
+        momentum=0.9,
+        nesterov=nesterov,
+        order=order,
     )
     assert rel_error(result.final_weights(0), net.get_weights()) < 1e-6
     ours = result.history.sort_values("epoch")

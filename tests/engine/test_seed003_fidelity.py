@@ -31,8 +31,13 @@ def tolerance(ours: np.ndarray, theirs: np.ndarray) -> float:
 def test_eight_batch_sizes_match_keras_fit():
     seeds = list(range(N_SEEDS))
     result = bl.train(
-        "blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9), batch_size=BATCH_SIZES,
-        learning_rates=0.01, seeds=seeds, epochs=200,
+        "blobs",
+        bl.models.mlp([50]),
+        bl.sgd(momentum=0.9),
+        batch_size=BATCH_SIZES,
+        learning_rates=0.01,
+        seeds=seeds,
+        epochs=200,
     )
     final = result.final().pivot_table(index="batch_size", columns="seed", values="test_accuracy")
     ours = final.loc[BATCH_SIZES].to_numpy()  # (sizes, seeds)
@@ -51,8 +56,13 @@ def test_the_four_runs_land_where_keras_fit_lands(name, batch_size, lr, reported
     epochs = 40 if CI and batch_size == 1 else 200
     seeds = list(range(2 if CI and batch_size == 1 else N_SEEDS))
     result = bl.train(
-        "blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9), batch_size=batch_size,
-        learning_rates=lr, seeds=seeds, epochs=epochs,
+        "blobs",
+        bl.models.mlp([50]),
+        bl.sgd(momentum=0.9),
+        batch_size=batch_size,
+        learning_rates=lr,
+        seeds=seeds,
+        epochs=epochs,
     )
     ours = result.final().sort_values("seed").test_accuracy.to_numpy()
     theirs = np.array(

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,13 +36,35 @@ momentum = [0.9]
 seeds = 2
 """
 KEY = ["trial", "epoch"]
-COMPARED = ["trial", "cohort", "seed", "batch_size", "learning_rate", "momentum", "epoch",
-            "updates", "examples_seen", *METRICS, "diverged"]  # wall_seconds measures the machine
+COMPARED = [
+    "trial",
+    "cohort",
+    "seed",
+    "batch_size",
+    "learning_rate",
+    "momentum",
+    "epoch",
+    "updates",
+    "examples_seen",
+    *METRICS,
+    "diverged",
+]  # wall_seconds measures the machine
 
 
 def batchlab(*args, store):
-    cmd = [sys.executable, "-m", "batchlab.cli", "run", *args, "--store", str(store),
-           "--no-report", "--quiet", "--commit-every", "0.05"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "batchlab.cli",
+        "run",
+        *args,
+        "--store",
+        str(store),
+        "--no-report",
+        "--quiet",
+        "--commit-every",
+        "0.05",
+    ]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -85,8 +106,13 @@ def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
         assert not trials.trial.duplicated().any() and (trials.status == "done").all()
     # Nothing left behind but the store itself (and SQLite's WAL files).
     leftovers = {p.name for p in tmp_path.iterdir()} - {
-        "kill-loop.toml", "killed.db", "killed.db-wal", "killed.db-shm",
-        "straight.db", "straight.db-wal", "straight.db-shm",
+        "kill-loop.toml",
+        "killed.db",
+        "killed.db-wal",
+        "killed.db-shm",
+        "straight.db",
+        "straight.db-wal",
+        "straight.db-shm",
     }
     assert not leftovers
 
@@ -127,7 +153,9 @@ def test_two_processes_two_studies_one_store(tmp_path):
     procs = []
     for name in ("alpha", "beta"):
         spec = tmp_path / f"{name}.toml"
-        spec.write_text(SPEC.replace('"kill-loop"', f'"{name}"').replace("epochs = 30", "epochs = 8"))
+        spec.write_text(
+            SPEC.replace('"kill-loop"', f'"{name}"').replace("epochs = 30", "epochs = 8")
+        )
         procs.append(batchlab(str(spec), store=store))
     for p in procs:
         _, err = p.communicate(timeout=600)

@@ -1,8 +1,11 @@
 """The cohort engine: many Keras models trained at once on JAX, with Keras ``fit`` semantics."""
 
 from batchlab.engine._cohort import (
+    DIAGNOSTICS_COLUMNS,
+    GRADIENT_QUANTITIES,
     HISTORY_COLUMNS,
     METRICS,
+    MOTION_QUANTITIES,
     Cohort,
     CohortState,
     TrialConfig,
@@ -14,6 +17,9 @@ from batchlab.engine._optim import Optimizer, adam, keras_adam, scale_by_keras_a
 from batchlab.engine._train import TrainResult, train
 
 __all__ = [
+    "DIAGNOSTICS_COLUMNS",
+    "GRADIENT_QUANTITIES",
+    "MOTION_QUANTITIES",
     "HISTORY_COLUMNS",
     "METRICS",
     "Cohort",

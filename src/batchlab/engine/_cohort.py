@@ -44,6 +44,19 @@ METRICS = (
 
 # Random streams derived from a trial's seed: fold_in(key(seed), STREAM) then the epoch.
 _SHUFFLE_STREAM = 0
+_DIAGNOSTICS_STREAM = 1
+
+GRADIENT_QUANTITIES = (
+    "grad_norm_sq",
+    "grad_norm",
+    "full_grad_norm_sq",
+    "trace_cov",
+    "b_simple",
+    "grad_snr",
+)
+"""Gradient statistics measured at scheduled epochs (seed 004, McCandlish et al. 2018)."""
+MOTION_QUANTITIES = ("distance_from_init", "update_norm")
+"""Cheap statistics of the weights' motion, measurable after every epoch."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +111,10 @@ def _check_trials(trials: Sequence[TrialConfig]) -> None:
     if len(trials) == 0:
         raise SpecError("trials: a cohort needs at least one trial; the grid is empty.")
     for i, t in enumerate(trials):
-        if not (isinstance(t.seed, int | np.integer) and not isinstance(t.seed, bool)) or t.seed < 0:
+        if (
+            not (isinstance(t.seed, int | np.integer) and not isinstance(t.seed, bool))
+            or t.seed < 0
+        ):
             raise SpecError(f"seeds[{i}]: {t.seed!r} is not valid; seeds are integers >= 0.")
         lr = t.learning_rate
         if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
@@ -192,9 +208,10 @@ class Cohort:
     def _check_model(self) -> None:
         out = self.model.outputs[0].shape if getattr(self.model, "outputs", None) else None
         if out is not None and out[-1] != self.dataset.n_outputs:
+            what = "classes" if self.dataset.task == "classification" else "outputs"
             raise ModelError(
                 f"model: its output has {out[-1]} units but dataset {self.dataset.name!r} has "
-                f"{self.dataset.n_outputs} {'classes' if self.dataset.task == 'classification' else 'outputs'}."
+                f"{self.dataset.n_outputs} {what}."
             )
         if not self.model.trainable_variables:
             raise ModelError("model: it has no trainable weights; build it before returning it.")
@@ -215,9 +232,7 @@ class Cohort:
         """The state before the first epoch: Keras's initial weights for each trial's seed."""
         per_trial = [self._weights[int(t.seed)] for t in self.trials]
         params = [jnp.stack(ws) for ws in zip(*(tv for tv, _ in per_trial), strict=True)]
-        non_trainable = [
-            jnp.stack(ws) for ws in zip(*(ntv for _, ntv in per_trial), strict=True)
-        ]
+        non_trainable = [jnp.stack(ws) for ws in zip(*(ntv for _, ntv in per_trial), strict=True)]
         values = self._values()
 
         def init_one(p, lr, m, w):
@@ -337,8 +352,15 @@ class Cohort:
     def _epoch(self, state: CohortState, values: TrialValues, x, y, x_test, y_test):
         epoch_fn = jax.vmap(self._trial_epoch, in_axes=(0, 0, 0, 0, None, None, None, None, None))
         params, non_trainable, opt_state, metrics, bad = epoch_fn(
-            state.params, state.non_trainable, state.opt_state, values, state.epoch,
-            x, y, x_test, y_test,
+            state.params,
+            state.non_trainable,
+            state.opt_state,
+            values,
+            state.epoch,
+            x,
+            y,
+            x_test,
+            y_test,
         )  # metrics: (trials, 6)
         diverged = state.diverged | bad
         metrics = jnp.where(diverged[:, None], jnp.nan, metrics)
@@ -359,6 +381,66 @@ class Cohort:
             )
             self.compile_seconds = time.perf_counter() - start
         return self._epoch_fn
+
+    # -- diagnostics -------------------------------------------------------------------------
+    def measure(
+        self,
+        state: CohortState,
+        names: Sequence[str] = GRADIENT_QUANTITIES,
+        *,
+        batch_sizes: Sequence[int] = (),
+        n_batches: int = 100,
+        sample_size: int | None = None,
+        prev_state: CohortState | None = None,
+    ) -> pd.DataFrame:
+        """Gradient statistics of every trial at ``state``, as diagnostics-table rows.
+
+        Vectorized over the cohort like training: one ``jit(vmap(measure))`` program per set
+        of settings. Mini-batches are sampled from a key derived from (seed, epoch), so a
+        resumed study measures exactly what an uninterrupted one does. Per-example losses are
+        the model's loss at ``training=False`` (no dropout), without regularization terms.
+        ``update_norm`` needs ``prev_state`` (the state one epoch earlier).
+        """
+        from batchlab.quantities import measure, to_rows
+
+        names = tuple(n for n in names if n != "update_norm" or prev_state is not None)
+        settings = (names, tuple(int(b) for b in batch_sizes), int(n_batches), sample_size)
+        cache = self.__dict__.setdefault("_measure_fns", {})
+        if settings not in cache:
+            x, y = self._data[0], self._data[1]
+
+            def one(params, non_trainable, params0, params_prev, seed, epoch):
+                def example_loss(p, x1, y1):
+                    y_pred, _, _ = self._forward(p, non_trainable, x1[None], training=False)
+                    return self.head.example_loss(y_pred, y1[None])[0]
+
+                key = jax.random.fold_in(jax.random.key(seed), _DIAGNOSTICS_STREAM)
+                return measure(
+                    names,
+                    params,
+                    params0,
+                    example_loss,
+                    x,
+                    y,
+                    jax.random.fold_in(key, epoch),
+                    settings[1],
+                    settings[2],
+                    sample_size,
+                    params_prev=params_prev,
+                )
+
+            cache[settings] = jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, 0, None)))
+        prev = prev_state.params if prev_state is not None else state.params
+        values = cache[settings](
+            state.params,
+            state.non_trainable,
+            state.params0,
+            prev,
+            self._values().seed,
+            state.epoch,
+        )
+        rows = to_rows(jax.device_get(values), self.trial_ids, int(state.epoch))
+        return pd.DataFrame(rows, columns=list(DIAGNOSTICS_COLUMNS))
 
     # -- running -----------------------------------------------------------------------------
     def run(
@@ -414,6 +496,8 @@ class Cohort:
         frame["diverged"] = np.asarray(jax.device_get(jnp.stack(diverged))).reshape(-1)
         return pd.DataFrame(frame)
 
+
+DIAGNOSTICS_COLUMNS = ("trial", "epoch", "quantity", "batch_size", "stat", "value")
 
 HISTORY_COLUMNS = (
     "trial",

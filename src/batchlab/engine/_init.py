@@ -24,12 +24,12 @@ def isolated_global_seed() -> Iterator[None]:
 
     names = ("global_random_seed", seed_generator.GLOBAL_SEED_GENERATOR)
     saved = [global_state.get_global_attribute(n) for n in names]
-    py_state, np_state = random.getstate(), np.random.get_state()
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     try:
         yield
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
         for name, value in zip(names, saved, strict=True):
             global_state.set_global_attribute(name, value)
         del k

@@ -1,4 +1,4 @@
-"""``bl.train``: a sweep of batch sizes x learning rates x momenta x seeds, one cohort per batch size."""
+"""``bl.train``: batch sizes x learning rates x momenta x seeds, one cohort per batch size."""
 
 from __future__ import annotations
 
@@ -110,8 +110,8 @@ def train(
 
     Example:
         >>> import batchlab as bl
-        >>> r = bl.train("blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9), batch_size=[32, "full"],
-        ...              learning_rates=[0.01], seeds=2, epochs=3)
+        >>> r = bl.train("blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9),
+        ...              batch_size=[32, "full"], learning_rates=[0.01], seeds=2, epochs=3)
         >>> sorted(r.history.batch_size.unique().tolist()), len(r.history)
         ([32, 500], 12)
     """
@@ -133,9 +133,7 @@ def train(
     for r in rates:
         if isinstance(r, bool) or not isinstance(r, int | float) or not math.isfinite(r) or r <= 0:
             raise SpecError(f"learning_rates: {r!r} is not valid; rates are finite numbers > 0.")
-    moms = _as_list(
-        optimizer.default_momentum if momentums is None else momentums, "momentums"
-    )
+    moms = _as_list(optimizer.default_momentum if momentums is None else momentums, "momentums")
     seed_list = _seeds(seeds)
 
     rows, histories, cohorts, states = [], [], {}, {}
@@ -145,9 +143,17 @@ def train(
         for lr, m, s in itertools.product(rates, moms, seed_list):
             configs.append(TrialConfig(s, float(lr), float(m), float(warmup_epochs), trial))
             rows.append(
-                dict(trial=trial, cohort=f"bs{bs}", seed=s, batch_size=bs, learning_rate=float(lr),
-                     momentum=float(m), optimizer=optimizer.kind,
-                     warmup_epochs=float(warmup_epochs), epochs=int(epochs))
+                dict(
+                    trial=trial,
+                    cohort=f"bs{bs}",
+                    seed=s,
+                    batch_size=bs,
+                    learning_rate=float(lr),
+                    momentum=float(m),
+                    optimizer=optimizer.kind,
+                    warmup_epochs=float(warmup_epochs),
+                    epochs=int(epochs),
+                )
             )
             trial += 1
         cohort = Cohort(ds, builder, optimizer, bs, configs, loss=loss, shuffle=shuffle)

@@ -11,6 +11,7 @@ measures this machine).
 from __future__ import annotations
 
 import difflib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,6 +123,14 @@ def run_study(
     from batchlab.engine import Optimizer as EngineOptimizer
     from batchlab.models import resolve_model
 
+    if isinstance(commit_seconds, bool) or not (
+        isinstance(commit_seconds, int | float)
+        and math.isfinite(commit_seconds)
+        and commit_seconds >= 0
+    ):
+        raise SpecError(
+            f"commit_seconds: {commit_seconds!r} is not valid; it must be a number >= 0."
+        )
     study = load_study(source)
     if overrides:
         study = study.replace(**overrides)
@@ -152,16 +161,19 @@ def run_study(
                 state, epoch = cohort.init_state(), 0
             progress.cohort(p, epoch)
             tic = time.perf_counter()
-            epoch = _train_cohort(
-                st, study, p, cohort, state, epoch, commit_seconds, progress
-            )
+            epoch = _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress)
             n_epochs += p.epochs - done.get(p.cohort, 0)
             ran.append(p.cohort)
             compile_s[p.cohort] = cohort.compile_seconds
             progress.cohort_done(p, cohort.compile_seconds, time.perf_counter() - tic)
         return RunReport(
-            study, st.path, tuple(ran), tuple(skipped), n_epochs,
-            time.perf_counter() - start, compile_s,
+            study,
+            st.path,
+            tuple(ran),
+            tuple(skipped),
+            n_epochs,
+            time.perf_counter() - start,
+            compile_s,
         )
     finally:
         if owned:
@@ -169,19 +181,52 @@ def run_study(
 
 
 def _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress) -> int:
-    """Train one cohort to its last epoch, committing a chunk at least every few seconds."""
+    """Train one cohort to its last epoch, committing a chunk at least every few seconds.
+
+    With ``[diagnostics] enabled``, the gradient statistics are measured at the scheduled
+    epochs (0 = at initialization) and the weights' motion (distance from the initial weights,
+    size of the epoch's update) after every epoch; their rows go into the same transaction as
+    the epoch's metrics.
+    """
+    from batchlab.engine import GRADIENT_QUANTITIES, MOTION_QUANTITIES
+
+    diag = study.diagnostics
+    sizes = tuple(b for b in diag.batch_sizes if b <= cohort.dataset.n_train)
+
+    def gradients(s):
+        return cohort.measure(
+            s,
+            GRADIENT_QUANTITIES,
+            batch_sizes=sizes,
+            n_batches=diag.n_batches,
+            sample_size=diag.sample_size,
+        )
+
     pending: list[pd.DataFrame] = []
+    pending_diag: list[pd.DataFrame] = []
+    if diag.enabled and epoch == 0 and 0 in diag.epochs:
+        pending_diag.append(gradients(state))
     last_commit = time.perf_counter()
     on_epoch: Callable[[int], None] = lambda e: progress.epoch(p, e)  # noqa: E731
     while epoch < p.epochs:
+        previous = state
         state, rows = cohort.run(state, 1, on_epoch=on_epoch)
         epoch += 1
         pending.append(rows)
+        if diag.enabled:
+            pending_diag.append(cohort.measure(state, MOTION_QUANTITIES, prev_state=previous))
+            if epoch in diag.epochs:
+                pending_diag.append(gradients(state))
         finished = epoch == p.epochs
         if finished or time.perf_counter() - last_commit >= commit_seconds:
-            history = pd.concat(pending, ignore_index=True)
             st.commit_chunk(
-                study.name, p.cohort, history, cohort.state_arrays(state), epoch, done=finished
+                study.name,
+                p.cohort,
+                pd.concat(pending, ignore_index=True),
+                cohort.state_arrays(state),
+                epoch,
+                diagnostics=pd.concat(pending_diag, ignore_index=True) if pending_diag else None,
+                done=finished,
             )
-            pending, last_commit = [], time.perf_counter()
+            pending, pending_diag, last_commit = [], [], time.perf_counter()
     return epoch
