@@ -75,15 +75,17 @@ class TrialConfig:
     """Trial id for the history table (default: position in the cohort)."""
 
 
-def epoch_order(seed, epoch, n: int) -> jax.Array:
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     """The order in which a trial sees the ``n`` training examples in epoch ``epoch``.
 
-    A permutation drawn from ``fold_in(fold_in(key(seed), SHUFFLE), epoch)`` (epoch 0-based):
-    a function of (seed, epoch) alone, so a resumed run draws exactly what an uninterrupted
-    one does. Batches are consecutive slices of it; the last may be smaller.
+    A permutation, ``(n,)`` int32, drawn by NumPy's PCG64 from the seed sequence
+    ``(seed, SHUFFLE, epoch)`` (epoch 0-based): a function of (seed, epoch) alone, so a resumed
+    run draws exactly what an uninterrupted one does. Batches are consecutive slices of it; the
+    last may be smaller. Drawn on the host, like Keras does: a sort-based permutation on the
+    device costs more than the whole epoch of a small model on a CPU.
     """
-    key = jax.random.fold_in(jax.random.key(seed), _SHUFFLE_STREAM)
-    return jax.random.permutation(jax.random.fold_in(key, epoch), n)
+    rng = np.random.default_rng([int(seed), _SHUFFLE_STREAM, int(epoch)])
+    return rng.permutation(n).astype(np.int32)
 
 
 class TrialValues(NamedTuple):
@@ -192,6 +194,7 @@ class Cohort:
             jnp.asarray(dataset.y_test),
         )
         self._eval_chunk = int(eval_chunk)
+        self._values()
         self._epoch_fn = None  # compiled lazily
         self.compile_seconds = 0.0
 
@@ -218,15 +221,18 @@ class Cohort:
 
     # -- state -------------------------------------------------------------------------------
     def _values(self) -> TrialValues:
-        f = keras().config.floatx()
-        return TrialValues(
-            seed=jnp.asarray([int(t.seed) for t in self.trials], jnp.uint32),
-            learning_rate=jnp.asarray([float(t.learning_rate) for t in self.trials], f),
-            momentum=jnp.asarray([float(t.momentum) for t in self.trials], f),
-            warmup_steps=jnp.asarray(
-                [float(t.warmup_epochs) * self.steps_per_epoch for t in self.trials], f
-            ),
-        )
+        """The trials' values as device arrays (made once, outside any trace)."""
+        if "_trial_values" not in self.__dict__:
+            f = keras().config.floatx()
+            self._trial_values = TrialValues(
+                seed=jnp.asarray([int(t.seed) for t in self.trials], jnp.uint32),
+                learning_rate=jnp.asarray([float(t.learning_rate) for t in self.trials], f),
+                momentum=jnp.asarray([float(t.momentum) for t in self.trials], f),
+                warmup_steps=jnp.asarray(
+                    [float(t.warmup_epochs) * self.steps_per_epoch for t in self.trials], f
+                ),
+            )
+        return self._trial_values
 
     def init_state(self) -> CohortState:
         """The state before the first epoch: Keras's initial weights for each trial's seed."""
@@ -307,11 +313,10 @@ class Cohort:
         extra = extra[0] if jnp.ndim(extra) else extra
         return loss.sum() / n + extra, hits.sum() / n
 
-    def _trial_epoch(self, params, non_trainable, opt_state, values, epoch, x, y, x_test, y_test):
-        """One epoch of one trial (vmapped over trials by :meth:`_compile`)."""
+    def _trial_epoch(self, params, non_trainable, opt_state, values, order, x, y, x_test, y_test):
+        """One epoch of one trial (vmapped over trials by :meth:`_epoch`); ``order``: (n,)."""
         n, b = self.dataset.n_train, self.batch_size
         steps = self.steps_per_epoch
-        order = epoch_order(values.seed, epoch, n) if self.shuffle else jnp.arange(n)
         pad = steps * b - n
         idx = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(steps, b)  # (steps, b)
         mask = (jnp.arange(steps * b) < n).reshape(steps, b)  # (steps, b): False on padding
@@ -349,14 +354,15 @@ class Cohort:
         metrics = jnp.stack([loss_sum / n, hit_sum / n, *train_end, *test])  # (6,) = METRICS
         return params, non_trainable, opt_state, metrics, ~finite
 
-    def _epoch(self, state: CohortState, values: TrialValues, x, y, x_test, y_test):
-        epoch_fn = jax.vmap(self._trial_epoch, in_axes=(0, 0, 0, 0, None, None, None, None, None))
+    def _epoch(self, state: CohortState, values: TrialValues, orders, x, y, x_test, y_test):
+        """One epoch of every trial; ``orders``: (trials, n) the example order of each."""
+        epoch_fn = jax.vmap(self._trial_epoch, in_axes=(0, 0, 0, 0, 0, None, None, None, None))
         params, non_trainable, opt_state, metrics, bad = epoch_fn(
             state.params,
             state.non_trainable,
             state.opt_state,
             values,
-            state.epoch,
+            orders,
             x,
             y,
             x_test,
@@ -373,11 +379,22 @@ class Cohort:
         )
         return new, metrics
 
+    def _orders(self, epoch: int) -> np.ndarray:
+        """(trials, n) example orders for 0-based ``epoch`` (one draw per distinct seed)."""
+        n = self.dataset.n_train
+        if not self.shuffle:
+            return np.broadcast_to(np.arange(n, dtype=np.int32), (self.n_trials, n))
+        by_seed = {
+            s: epoch_order(s, epoch, n) for s in dict.fromkeys(int(t.seed) for t in self.trials)
+        }
+        return np.stack([by_seed[int(t.seed)] for t in self.trials])
+
     def _compiled(self, state: CohortState):
         if self._epoch_fn is None:
             start = time.perf_counter()
+            orders = self._orders(0)
             self._epoch_fn = (
-                jax.jit(self._epoch).lower(state, self._values(), *self._data).compile()
+                jax.jit(self._epoch).lower(state, self._values(), orders, *self._data).compile()
             )
             self.compile_seconds = time.perf_counter() - start
         return self._epoch_fn
@@ -463,7 +480,8 @@ class Cohort:
         per_epoch, diverged, clock = [], [], []
         for _ in range(epochs):
             tic = time.perf_counter()
-            state, metrics = fn(state, values, *self._data)
+            orders = self._orders(start_epoch + len(per_epoch))
+            state, metrics = fn(state, values, orders, *self._data)
             metrics.block_until_ready()
             seconds += time.perf_counter() - tic
             per_epoch.append(metrics)
