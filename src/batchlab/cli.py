@@ -135,11 +135,19 @@ def summary_table(history, target: float | None, title: str) -> Table:
 
 def _report(study_name: str, store, path: Path | None, target: float | None) -> Path:
     from batchlab.report import render_report
+    from batchlab.report.recommendation import recommendation_section
     from batchlab.store import load
 
     tables = load(study_name, store=store)
+    recommendation = recommendation_section(tables.history, tables.spec, target)
     return render_report(
-        tables.spec, tables.trials, tables.history, tables.diagnostics, path=path, target=target
+        tables.spec,
+        tables.trials,
+        tables.history,
+        tables.diagnostics,
+        extra_sections=[recommendation],
+        path=path,
+        target=target,
     )
 
 
@@ -319,6 +327,42 @@ def report(
 ):
     """Write a study's self-contained HTML report."""
     out.print(f"report: {_report(study, store, output, target)}")
+
+
+@app.command()
+def recommend(
+    study: str,
+    goal: Annotated[
+        str | None,
+        typer.Option(
+            help="fewest-epochs, fewest-updates, least-seconds or best-accuracy "
+            "(default: all four)."
+        ),
+    ] = None,
+    target: TargetOpt = None,
+    min_reached: Annotated[
+        float, typer.Option(help="Fraction of seeds that must reach the target (speed goals).")
+    ] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of words.")] = False,
+    store: StoreOpt = None,
+):
+    """The batch size and learning rate to use for a goal, with the reasons."""
+    import json
+
+    from batchlab.analysis import GOALS, Recommender, check_goal
+    from batchlab.store import load
+
+    goals = GOALS if goal is None else (check_goal(goal, "--goal"),)
+    tables = load(study, store=store)
+    recs = [
+        Recommender(goal=g, target=target, min_reached=min_reached).fit(tables.history, tables.spec)
+        for g in goals
+    ]
+    if as_json:
+        data = {"study": study, "recommendations": [r.to_dict() for r in recs]}
+        typer.echo(json.dumps(data, indent=2, allow_nan=False))
+    else:
+        typer.echo("\n\n".join(r.text() for r in recs))
 
 
 @scratch_app.command("logic")

@@ -7,6 +7,8 @@
   fractions. :func:`default_target` is 95% of the best mean final test accuracy.
 - :func:`best_learning_rates` — the best rate per batch size.
 - :func:`findings` — the answers in plain words, as :class:`Finding` records.
+- :class:`Recommender` — the batch size and learning rate to use for a goal (:data:`GOALS`),
+  with the rule behind the rate, the expected cost, the regime and the reasons.
 
 Nothing here imports the engine or the store.
 """
@@ -15,6 +17,7 @@ from batchlab.analysis._tables import X_AXES
 from batchlab.analysis.best import best_learning_rates
 from batchlab.analysis.curves import curves
 from batchlab.analysis.findings import Finding, findings
+from batchlab.analysis.recommend import GOALS, Recommender, check_goal
 from batchlab.analysis.scaling import (
     REGIMES,
     InverseBatchFit,
@@ -25,7 +28,10 @@ from batchlab.analysis.scaling import (
 from batchlab.analysis.summary import Summary, default_target, summary, trial_summary
 
 __all__ = [
+    "GOALS",
     "REGIMES",
+    "Recommender",
+    "check_goal",
     "InverseBatchFit",
     "ScalingFit",
     "predict_from_noise_scale",
