@@ -178,6 +178,7 @@ class Cohort:
         self.trial_ids = np.array(
             [t.trial if getattr(t, "trial", None) is not None else i for i, t in enumerate(trials)]
         )
+        self._builder = builder
         self._build = lambda: builder(dataset.input_shape, dataset.n_outputs)
         self._weights = {}  # seed -> (trainable, non_trainable) as NumPy
         for seed in dict.fromkeys(int(t.seed) for t in trials):
@@ -422,8 +423,11 @@ class Cohort:
 
         names = tuple(n for n in names if n != "update_norm" or prev_state is not None)
         settings = (names, tuple(int(b) for b in batch_sizes), int(n_batches), sample_size)
-        cache = self.__dict__.setdefault("_measure_fns", {})
-        if settings not in cache:
+        # Cohorts of one model and dataset share the program: its shapes do not depend on
+        # the batch size being trained, so a study compiles it once, not once per cohort.
+        key = (id(self._builder), id(self.dataset), self.head, keras().config.floatx(), settings)
+        cache = _MEASURE_PROGRAMS
+        if key not in cache:
             x, y = self._data[0], self._data[1]
 
             def one(params, non_trainable, params0, params_prev, seed, epoch):
@@ -431,7 +435,7 @@ class Cohort:
                     y_pred, _, _ = self._forward(p, non_trainable, x1[None], training=False)
                     return self.head.example_loss(y_pred, y1[None])[0]
 
-                key = jax.random.fold_in(jax.random.key(seed), _DIAGNOSTICS_STREAM)
+                rng = jax.random.fold_in(jax.random.key(seed), _DIAGNOSTICS_STREAM)
                 return measure(
                     names,
                     params,
@@ -439,16 +443,17 @@ class Cohort:
                     example_loss,
                     x,
                     y,
-                    jax.random.fold_in(key, epoch),
+                    jax.random.fold_in(rng, epoch),
                     settings[1],
                     settings[2],
                     sample_size,
                     params_prev=params_prev,
                 )
 
-            cache[settings] = jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, 0, None)))
+            program = jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, 0, None)))
+            cache[key] = (self._builder, self.dataset, program)
         prev = prev_state.params if prev_state is not None else state.params
-        values = cache[settings](
+        values = cache[key][2](
             state.params,
             state.non_trainable,
             state.params0,
@@ -516,6 +521,10 @@ class Cohort:
 
 
 DIAGNOSTICS_COLUMNS = ("trial", "epoch", "quantity", "batch_size", "stat", "value")
+
+# (builder id, dataset id, head, floatx, settings) -> (builder, dataset, jitted program); the
+# builder and dataset are held so that their ids stay theirs.
+_MEASURE_PROGRAMS: dict = {}
 
 HISTORY_COLUMNS = (
     "trial",
