@@ -10,8 +10,6 @@ os.environ.setdefault("MPLBACKEND", "agg")
 import batchlab  # noqa: E402,F401  (selects Keras's JAX backend first)
 from batchlab._backend import keras as _keras  # noqa: E402
 
-CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
 
 @pytest.fixture
 def float64():

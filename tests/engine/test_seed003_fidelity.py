@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 import pytest
+from helpers.env import CI
 from helpers.seed003 import BATCH_SIZES, FLAVORS, fit_model, keras_grid, steps_per_execution
 
 import batchlab as bl
-from tests.conftest import CI
 
 N_SEEDS = 3 if CI else 10
 

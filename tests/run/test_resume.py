@@ -1,6 +1,5 @@
 """Kill it, run it again: a study ends with exactly the rows an uninterrupted run writes."""
 
-import os
 import random
 import signal
 import subprocess
@@ -9,12 +8,11 @@ import time
 
 import numpy as np
 import pandas as pd
+from helpers.env import CI
 
 from batchlab.engine import METRICS
 from batchlab.run import run_study
 from batchlab.store import Store
-
-CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 SPEC = """
 name = "kill-loop"
