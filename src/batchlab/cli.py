@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -89,13 +90,14 @@ class _Bars:
         self.bars.stop()
 
 
-def _fmt_ci(mean: float, lo: float, hi: float, pct: bool = True) -> str:
+def _fmt_ci(mean: float, lo: float, hi: float, scale: float = 100.0) -> str:
+    """``mean ± half-width`` of a confidence interval (x100 for accuracies), or a dash."""
     if mean is None or not math.isfinite(mean):
         return "—"
     half = (hi - lo) / 2 if math.isfinite(hi) and math.isfinite(lo) else float("nan")
-    if pct:
-        return f"{mean:.1%} ± {half:.1%}" if math.isfinite(half) else f"{mean:.1%}"
-    return f"{mean:.1f} ± {half:.1f}" if math.isfinite(half) else f"{mean:.1f}"
+    if not math.isfinite(half):
+        return f"{mean * scale:.1f}"
+    return f"{mean * scale:.1f} ± {half * scale:.1f}"
 
 
 def summary_table(history, target: float | None, title: str) -> Table:
@@ -104,18 +106,14 @@ def summary_table(history, target: float | None, title: str) -> Table:
     from batchlab.analysis import Summary
 
     s = Summary(target=target).fit(history)
-    table = Table(title=f"{title} — target test accuracy {s.target_:.1%}")
-    for col, kw in [
-        ("batch", dict(justify="right")),
-        ("lr", dict(justify="right", no_wrap=True)),
-        ("seeds", dict(justify="right", no_wrap=True)),
-        ("train acc", dict(justify="right", no_wrap=True)),
-        ("test acc", dict(justify="right", no_wrap=True)),
-        ("epochs to target", dict(justify="right", no_wrap=True)),
-        ("reached", dict(justify="right")),
-        ("diverged", dict(justify="right")),
-    ]:
-        table.add_column(col, **kw)
+    table = Table(
+        title=f"{title}: mean ± 95% CI over seeds; target test accuracy {s.target_:.1%}",
+        caption="hit: seeds that reached the target; div: seeds that diverged",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for col in ("batch", "lr", "seeds", "train %", "test %", "epochs to tgt", "hit", "div"):
+        table.add_column(col, justify="right", no_wrap=True)
     for _, r in s.table_.iterrows():
         n = int(r.n_seeds)
         table.add_row(
@@ -126,7 +124,7 @@ def summary_table(history, target: float | None, title: str) -> Table:
                 r.final_train_accuracy_mean, r.final_train_accuracy_lo, r.final_train_accuracy_hi
             ),
             _fmt_ci(r.final_test_accuracy_mean, r.final_test_accuracy_lo, r.final_test_accuracy_hi),
-            _fmt_ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, False),
+            _fmt_ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, 1.0),
             f"{r.reached_fraction:.0%}",
             str(int(round(r.diverged_fraction * n))),
         )
@@ -201,6 +199,10 @@ def run(
     ] = 2.0,
 ):
     """Run (or resume) a study and show its summary; write its HTML report."""
+    from batchlab.errors import SpecError
+
+    if not (math.isfinite(commit_every) and commit_every >= 0):  # name the option, not the API
+        raise SpecError(f"--commit-every = {commit_every!r}: must be a number of seconds >= 0")
     overrides = {k: v for k, v in dict(seeds=seeds, epochs=epochs).items() if v is not None}
     _run_and_show(
         spec,
@@ -256,7 +258,8 @@ def ls_cmd(store: StoreOpt = None):
         out.print("no studies in the store")
         return
     table = Table()
-    for col in ("name", "status", "trials", "cohorts", "epochs done", "created"):
+    # epochs_done / epochs_planned count trial-epochs (history rows), not epochs
+    for col in ("name", "status", "trials", "cohorts", "trial-epochs", "created"):
         table.add_column(col)
     for _, r in frame.iterrows():
         table.add_row(
@@ -490,11 +493,11 @@ def noise_scale(
 
 @scratch_app.command("logic")
 def scratch_logic(
-    epochs: Annotated[int, typer.Option(help="Epochs per flavor.")] = 2000,
+    epochs: Annotated[int, typer.Option(help="Epochs per flavor.")] = 500,
     plot: Annotated[Path | None, typer.Option(help="Draw the three error curves here.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the initial weights and shuffling.")] = 0,
     hidden: Annotated[int, typer.Option(help="Hidden units.")] = 8,
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.5,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 1.0,
     momentum: Annotated[float, typer.Option(help="Momentum.")] = 0.9,
 ):
     """Seed 002: learn AND, OR, XOR, NAND, NOR with batch, stochastic and mini-batch GD."""
@@ -504,6 +507,7 @@ def scratch_logic(
         logic_command(epochs, str(plot) if plot else None, seed, hidden, lr, momentum),
         highlight=False,
         markup=False,
+        soft_wrap=True,  # preformatted truth tables: never re-wrap them at the console width
     )
 
 
