@@ -457,9 +457,10 @@ def noise_scale(
         }
         typer.echo(json.dumps(data, indent=2, allow_nan=False))
         return
-    b0 = run.batch_size
+    b0, data_name = run.batch_size, run.study.name.removesuffix("-noise-scale")
     reached = (
-        f"reached {pred.target_:.1%} after {pred.steps_:.0f} updates (epoch {pred.stop_epoch_:g})"
+        f"reached {pred.target_:.1%} after {pred.steps_:.0f} updates (epoch "
+        f"{pred.stop_epoch_:g}, mean of the seeds)"
         if pred.reached_
         else (
             f"did not reach {pred.target_:.1%} in {epochs} epochs: shape only"
@@ -477,7 +478,7 @@ def noise_scale(
         f"predicted critical batch size: {crit}",
         highlight=False,
     )
-    shown = Table(title=f"predicted steps to target, {run.study.name}")
+    shown = Table(title=f"predicted steps to target, {data_name}")
     for col in ("batch", f"steps / steps at {b0}", "steps", "examples", "regime"):
         shown.add_column(col, justify="left" if col == "regime" else "right")
     for r in table.itertuples():

@@ -297,5 +297,10 @@ def test_noise_scale_command_on_the_engine(tmp_path, capsys):
     assert set(tables.history["batch_size"]) == {64}
     assert (tables.diagnostics["quantity"] == "b_simple").any()
 
+    code = main(["noise-scale", str(spec), "--epochs", "1", "--batch-size", "16"])
+    shown = capsys.readouterr().out
+    assert code == 0 and "predicted steps to target, tiny-ns" in shown
+    assert "steps / steps at 16" in shown and "critical batch size" in shown
+
     code = main(["noise-scale", str(spec), "--epochs", "2", "--batch-size", "16", "--at", "x"])
     assert code == 2 and "--at" in capsys.readouterr().err
