@@ -132,21 +132,10 @@ def summary_table(history, target: float | None, title: str) -> Table:
 
 
 def _report(study_name: str, store, path: Path | None, target: float | None) -> Path:
-    from batchlab.report import render_report
-    from batchlab.report.recommendation import recommendation_section
+    from batchlab.report import study_report
     from batchlab.store import load
 
-    tables = load(study_name, store=store)
-    recommendation = recommendation_section(tables.history, tables.spec, target)
-    return render_report(
-        tables.spec,
-        tables.trials,
-        tables.history,
-        tables.diagnostics,
-        extra_sections=[recommendation],
-        path=path,
-        target=target,
-    )
+    return study_report(load(study_name, store=store), path=path, target=target)
 
 
 def _run_and_show(
