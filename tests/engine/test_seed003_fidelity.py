@@ -69,5 +69,10 @@ def test_the_four_runs_land_where_keras_fit_lands(name, batch_size, lr, reported
         [fit_model(s, batch_size, lr, epochs, steps_per_execution(batch_size))[1] for s in seeds]
     )
     assert abs(ours.mean() - theirs.mean()) <= tolerance(ours, theirs), (ours, theirs)
-    if name != "stochastic lr=0.01":  # the seed's unstable run: only its instability reproduces
-        assert abs(ours.mean() - reported["test"]) <= 0.05, (ours, reported)
+    # The seed printed one run of each: our typical run (the median over seeds, robust to the
+    # occasional seed that sticks on a plateau) lands within 0.05 of it. The seed's unstable
+    # run (SGD at lr 0.01) reproduces as instability: far below the stable runs.
+    if name == "stochastic lr=0.01":
+        assert np.median(ours) < 0.75, ours
+    else:
+        assert abs(np.median(ours) - reported["test"]) <= 0.05, (ours, reported)
