@@ -89,8 +89,10 @@ def main() -> None:
     args = ap.parse_args()
 
     import jax
-    import keras
 
+    from batchlab._backend import keras as _keras
+
+    keras = _keras()
     machine = dict(
         python=platform.python_version(),
         cpu=platform.processor() or platform.machine(),

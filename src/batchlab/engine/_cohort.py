@@ -15,9 +15,11 @@ examples. The ``train_loss``/``train_accuracy`` recorded per epoch are what ``fi
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -109,6 +111,16 @@ class CohortState(NamedTuple):
     wall_seconds: jax.Array  # () float64-as-float32: training seconds so far
 
 
+@functools.cache
+def _optimizer_init(optimizer: Optimizer):
+    """``jit(vmap(init))`` of an optimizer's state over trials; one program per optimizer."""
+
+    def init_one(params, learning_rate, momentum, warmup_steps):
+        return optimizer.transform(learning_rate, momentum, warmup_steps).init(params)
+
+    return jax.jit(jax.vmap(init_one))
+
+
 def _check_trials(trials: Sequence[TrialConfig]) -> None:
     if len(trials) == 0:
         raise SpecError("trials: a cohort needs at least one trial; the grid is empty.")
@@ -163,6 +175,7 @@ class Cohort:
         loss: str = "auto",
         shuffle: bool = True,
         eval_chunk: int = 4096,
+        weights_cache: dict | None = None,
     ):
         _check_trials(trials)
         if not (isinstance(batch_size, int | np.integer) and 1 <= batch_size <= dataset.n_train):
@@ -180,13 +193,17 @@ class Cohort:
         )
         self._builder = builder
         self._build = lambda: builder(dataset.input_shape, dataset.n_outputs)
-        self._weights = {}  # seed -> (trainable, non_trainable) as NumPy
+        # seed -> (model, trainable, non_trainable): Keras's initial weights per seed. Cohorts of
+        # one study share the cache: the same builder and seed give the same weights.
+        self._weights = {} if weights_cache is None else weights_cache
         for seed in dict.fromkeys(int(t.seed) for t in trials):
-            model, tv, ntv = seeded_model(self._build, seed)
-            self._weights[seed] = (tv, ntv)
-        self.model = model  # any one of them: they share the structure
+            if seed not in self._weights:
+                self._weights[seed] = seeded_model(self._build, seed)
+        self.model = self._weights[int(trials[0].seed)][0]  # they all share the structure
         self._check_model()
-        self.head: Head = make_head(dataset.task, loss, dataset.n_outputs, output_activation(model))
+        self.head: Head = make_head(
+            dataset.task, loss, dataset.n_outputs, output_activation(self.model)
+        )
         dtype = keras().config.floatx()
         self._data = (
             jnp.asarray(dataset.x_train, dtype),
@@ -196,8 +213,12 @@ class Cohort:
         )
         self._eval_chunk = int(eval_chunk)
         self._values()
-        self._epoch_fn = None  # compiled lazily
+        self._epoch_fn = None  # compiled by prepare(), lazily
+        self._compiling: Future | None = None
         self.compile_seconds = 0.0
+        """Seconds XLA spent compiling the epoch program (maybe in a background thread)."""
+        self.lower_seconds = 0.0
+        """Seconds spent tracing and lowering the epoch program."""
 
     # -- derived sizes ---------------------------------------------------------------------
     @property
@@ -238,14 +259,12 @@ class Cohort:
     def init_state(self) -> CohortState:
         """The state before the first epoch: Keras's initial weights for each trial's seed."""
         per_trial = [self._weights[int(t.seed)] for t in self.trials]
-        params = [jnp.stack(ws) for ws in zip(*(tv for tv, _ in per_trial), strict=True)]
-        non_trainable = [jnp.stack(ws) for ws in zip(*(ntv for _, ntv in per_trial), strict=True)]
+        params = [jnp.asarray(np.stack(ws)) for ws in zip(*(w[1] for w in per_trial), strict=True)]
+        non_trainable = [
+            jnp.asarray(np.stack(ws)) for ws in zip(*(w[2] for w in per_trial), strict=True)
+        ]
         values = self._values()
-
-        def init_one(p, lr, m, w):
-            return self.optimizer.transform(lr, m, w).init(p)
-
-        opt_state = jax.vmap(init_one)(
+        opt_state = _optimizer_init(self.optimizer)(
             params, values.learning_rate, values.momentum, values.warmup_steps
         )
         return CohortState(
@@ -390,14 +409,37 @@ class Cohort:
         }
         return np.stack([by_seed[int(t.seed)] for t in self.trials])
 
-    def _compiled(self, state: CohortState):
-        if self._epoch_fn is None:
+    def prepare(self, executor: Executor | None = None) -> None:
+        """Lower and compile the epoch program now, or in ``executor`` (a thread pool).
+
+        XLA compiles without holding the GIL (and Keras keeps its tracing state per thread),
+        so a runner can prepare the next cohorts in a background thread while this thread
+        trains the current one (``bl.train`` and ``run_study`` do). Idempotent; :meth:`run`
+        calls it when nobody did.
+        """
+        if self._epoch_fn is not None or self._compiling is not None:
+            return
+        abstract = jax.eval_shape(self.init_state)
+        orders = self._orders(0)
+
+        def lower_and_compile():
             start = time.perf_counter()
-            orders = self._orders(0)
-            self._epoch_fn = (
-                jax.jit(self._epoch).lower(state, self._values(), orders, *self._data).compile()
-            )
-            self.compile_seconds = time.perf_counter() - start
+            lowered = jax.jit(self._epoch).lower(abstract, self._values(), orders, *self._data)
+            self.lower_seconds = time.perf_counter() - start
+            tic = time.perf_counter()
+            return lowered.compile(), time.perf_counter() - tic
+
+        if executor is None:
+            self._epoch_fn, self.compile_seconds = lower_and_compile()
+        else:
+            self._compiling = executor.submit(lower_and_compile)
+
+    def _compiled(self):
+        if self._epoch_fn is None:
+            self.prepare()
+            if self._compiling is not None:
+                self._epoch_fn, self.compile_seconds = self._compiling.result()
+                self._compiling = None
         return self._epoch_fn
 
     # -- diagnostics -------------------------------------------------------------------------
@@ -478,7 +520,7 @@ class Cohort:
         """
         if not (isinstance(epochs, int | np.integer) and epochs >= 0):
             raise SpecError(f"epochs: {epochs!r} is not valid; it must be an integer >= 0.")
-        fn = self._compiled(state)
+        fn = self._compiled()
         values = self._values()
         start_epoch = int(state.epoch)
         seconds = float(state.wall_seconds)

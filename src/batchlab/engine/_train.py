@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -136,7 +137,7 @@ def train(
     moms = _as_list(optimizer.default_momentum if momentums is None else momentums, "momentums")
     seed_list = _seeds(seeds)
 
-    rows, histories, cohorts, states = [], [], {}, {}
+    rows, histories, cohorts, states, weights = [], [], {}, {}, {}
     trial = 0
     for bs in sizes:
         configs = []
@@ -156,11 +157,18 @@ def train(
                 )
             )
             trial += 1
-        cohort = Cohort(ds, builder, optimizer, bs, configs, loss=loss, shuffle=shuffle)
-        callback = None if on_epoch is None else (lambda e, bs=bs: on_epoch(bs, e))
-        state, history = cohort.run(cohort.init_state(), int(epochs), on_epoch=callback)
-        history.insert(1, "cohort", f"bs{bs}")
-        histories.append(history)
-        cohorts[bs], states[bs] = cohort, state
+        cohorts[bs] = Cohort(
+            ds, builder, optimizer, bs, configs, loss=loss, shuffle=shuffle, weights_cache=weights
+        )
+    # Compile the next cohorts in the background while this thread trains the current one.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile") as pool:
+        for cohort in cohorts.values():
+            cohort.prepare(pool)
+        for bs, cohort in cohorts.items():
+            callback = None if on_epoch is None else (lambda e, bs=bs: on_epoch(bs, e))
+            state, history = cohort.run(cohort.init_state(), int(epochs), on_epoch=callback)
+            history.insert(1, "cohort", f"bs{bs}")
+            histories.append(history)
+            states[bs] = state
     history = pd.concat(histories, ignore_index=True)
     return TrainResult(history, pd.DataFrame(rows), cohorts, states)
