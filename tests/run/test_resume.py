@@ -2,6 +2,7 @@
 
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ SPEC = """
 name = "kill-loop"
 description = "3 batch sizes x 2 rates x 2 seeds, killed at random moments"
 dataset = "blobs"
-epochs = 30
+epochs = 100
 
 [model]
 kind = "mlp"
@@ -28,7 +29,7 @@ hidden = [16]
 name = "sgd"
 
 [sweep]
-batch_size = [16, 64, "full"]
+batch_size = [4, 16, "full"]
 learning_rate = [0.01, 0.05]
 momentum = [0.9]
 seeds = 2
@@ -66,6 +67,17 @@ def batchlab(*args, store):
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def wait_for_progress(store, count, proc, timeout=120.0):
+    """Return once the store holds more than ``count`` history rows (or the run ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if store.exists():
+            with sqlite3.connect(store, timeout=30) as con:
+                if con.execute("SELECT count(*) FROM history").fetchone()[0] > count:
+                    return
+        time.sleep(0.1)
+
+
 def rows(store):
     with Store(store, create=False) as st:
         h = st.history("kill-loop")
@@ -79,9 +91,13 @@ def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
     rng = random.Random(2026)
     kills = 3 if CI else 5
     seen = []
-    for _ in range(kills):
+    for i in range(kills):
         proc = batchlab(str(spec), store=store)
-        time.sleep(rng.uniform(4.0, 14.0))
+        if i == 0:
+            time.sleep(rng.uniform(1.0, 5.0))  # anywhere: start-up, compilation, first epochs
+        else:  # once it is writing again, at a random moment after that
+            wait_for_progress(store, seen[-1] if seen else 0, proc)
+            time.sleep(rng.uniform(0.0, 0.5))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
         proc.communicate()
@@ -92,12 +108,12 @@ def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
     proc = batchlab(str(spec), store=store)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
-    assert any(0 < n < 6 * 2 * 30 for n in seen), f"no kill landed mid-study: {seen}"
+    assert sum(0 < n < 3 * 2 * 2 * 100 for n in seen) >= 2, f"kills did not land mid-study: {seen}"
 
     reference = tmp_path / "straight.db"
     run_study(spec, store=reference)
     killed, straight = rows(store), rows(reference)
-    assert len(killed) == 3 * 2 * 2 * 30
+    assert len(killed) == 3 * 2 * 2 * 100
     pd.testing.assert_frame_equal(killed[COMPARED], straight[COMPARED])
     with Store(store, create=False) as st:
         trials = st.trials("kill-loop")
@@ -117,7 +133,7 @@ def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
 
 def test_a_finished_study_run_again_adds_nothing(tmp_path):
     spec = tmp_path / "s.toml"
-    spec.write_text(SPEC.replace("epochs = 30", "epochs = 2"))
+    spec.write_text(SPEC.replace("epochs = 100", "epochs = 2"))
     store = tmp_path / "s.db"
     first = run_study(spec, store=store)
     before = rows(store)
@@ -131,10 +147,10 @@ def test_a_changed_spec_is_refused_with_the_difference_unless_new(tmp_path):
     from batchlab.errors import SpecError
 
     spec = tmp_path / "s.toml"
-    spec.write_text(SPEC.replace("epochs = 30", "epochs = 1"))
+    spec.write_text(SPEC.replace("epochs = 100", "epochs = 1"))
     store = tmp_path / "s.db"
     run_study(spec, store=store)
-    spec.write_text(SPEC.replace("epochs = 30", "epochs = 1").replace("seeds = 2", "seeds = 3"))
+    spec.write_text(SPEC.replace("epochs = 100", "epochs = 1").replace("seeds = 2", "seeds = 3"))
     try:
         run_study(spec, store=store)
     except SpecError as exc:
@@ -152,7 +168,7 @@ def test_two_processes_two_studies_one_store(tmp_path):
     for name in ("alpha", "beta"):
         spec = tmp_path / f"{name}.toml"
         spec.write_text(
-            SPEC.replace('"kill-loop"', f'"{name}"').replace("epochs = 30", "epochs = 8")
+            SPEC.replace('"kill-loop"', f'"{name}"').replace("epochs = 100", "epochs = 8")
         )
         procs.append(batchlab(str(spec), store=store))
     for p in procs:

@@ -14,6 +14,7 @@ import difflib
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,24 +149,39 @@ def run_study(
             o.name, nesterov=o.nesterov, beta_1=o.beta_1, beta_2=o.beta_2, epsilon=o.epsilon
         )
         start, ran, skipped, n_epochs, compile_s = time.perf_counter(), [], [], 0, {}
+        pending, weights = [], {}
         for p in plans:
-            epoch = done.get(p.cohort, 0)
-            if epoch >= p.epochs:
+            if done.get(p.cohort, 0) >= p.epochs:
                 skipped.append(p.cohort)
                 continue
-            cohort = Cohort(dataset, builder, optimizer, p.batch_size, p.trials, loss=study.loss)
-            checkpoint = st.load_checkpoint(study.name, p.cohort)
-            if checkpoint is not None and checkpoint[0] == epoch and epoch > 0:
-                state = cohort.load_state(checkpoint[1])
-            else:
-                state, epoch = cohort.init_state(), 0
-            progress.cohort(p, epoch)
-            tic = time.perf_counter()
-            epoch = _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress)
-            n_epochs += p.epochs - done.get(p.cohort, 0)
-            ran.append(p.cohort)
-            compile_s[p.cohort] = cohort.compile_seconds
-            progress.cohort_done(p, cohort.compile_seconds, time.perf_counter() - tic)
+            cohort = Cohort(
+                dataset,
+                builder,
+                optimizer,
+                p.batch_size,
+                p.trials,
+                loss=study.loss,
+                weights_cache=weights,
+            )
+            pending.append((p, cohort))
+        # Lower and compile the next cohorts in the background while this thread trains.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile") as pool:
+            for _, cohort in pending:
+                cohort.prepare(pool)
+            for p, cohort in pending:
+                epoch = done.get(p.cohort, 0)
+                checkpoint = st.load_checkpoint(study.name, p.cohort) if epoch > 0 else None
+                if checkpoint is not None and checkpoint[0] == epoch:
+                    state = cohort.load_state(checkpoint[1])
+                else:
+                    state, epoch = cohort.init_state(), 0
+                progress.cohort(p, epoch)
+                tic = time.perf_counter()
+                _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress)
+                n_epochs += p.epochs - done.get(p.cohort, 0)
+                ran.append(p.cohort)
+                compile_s[p.cohort] = cohort.compile_seconds
+                progress.cohort_done(p, cohort.compile_seconds, time.perf_counter() - tic)
         return RunReport(
             study,
             st.path,
