@@ -18,15 +18,6 @@ X_AXES: dict[str, str] = {
     "seconds": "wall_seconds",
 }
 
-#: the per-epoch metrics of the history table
-METRICS = (
-    "train_loss",
-    "train_accuracy",
-    "train_loss_end",
-    "train_accuracy_end",
-    "test_loss",
-    "test_accuracy",
-)
 
 DEFAULT_BY = ("batch_size", "learning_rate")
 

@@ -30,19 +30,11 @@ import optax
 import pandas as pd
 
 from batchlab._backend import keras
+from batchlab._columns import METRICS
 from batchlab.engine._init import seeded_model
 from batchlab.engine._losses import Head, make_head, output_activation
 from batchlab.engine._optim import Optimizer
 from batchlab.errors import ModelError, SpecError
-
-METRICS = (
-    "train_loss",
-    "train_accuracy",
-    "train_loss_end",
-    "train_accuracy_end",
-    "test_loss",
-    "test_accuracy",
-)
 
 # Random streams derived from a trial's seed: fold_in(key(seed), STREAM) then the epoch.
 _SHUFFLE_STREAM = 0
