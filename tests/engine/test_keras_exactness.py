@@ -25,13 +25,20 @@ def seed003_model():
     return model
 
 
-def keras_fit(seed, batch_size, optimizer):
+def keras_fit(seed, batch_size, optimizer, shuffle=False):
+    """The seed's ``fit`` (with ``validation_data``, as the seed calls it)."""
     ds = bl.data.load_dataset("blobs")
     keras.utils.set_random_seed(seed)
     model = seed003_model()
     model.compile(loss="sparse_categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     history = model.fit(
-        ds.x_train, ds.y_train, batch_size=batch_size, epochs=EPOCHS, shuffle=False, verbose=0
+        ds.x_train,
+        ds.y_train,
+        batch_size=batch_size,
+        epochs=EPOCHS,
+        shuffle=shuffle,
+        validation_data=(ds.x_test, ds.y_test),
+        verbose=0,
     )
     return [v.numpy() for v in model.trainable_variables], history.history
 
@@ -82,6 +89,35 @@ def test_final_weights_equal_keras_fit(name, batch_size):
     mine = result.history[result.history.trial == 1].sort_values("epoch")
     np.testing.assert_allclose(mine.train_loss, history["loss"], rtol=1e-4)
     np.testing.assert_allclose(mine.train_accuracy, history["accuracy"], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "batch_size"),
+    [("sgd-momentum", 1), ("sgd-momentum", 7), ("sgd-momentum", 32), ("adam", 7)],
+)
+def test_shuffled_trial_sees_the_batches_its_keras_twin_sees(float64, name, batch_size):
+    """Shuffling on (Keras's default): trial seed s draws the example orders that
+    ``set_random_seed(s); compile(); fit(shuffle=True)`` draws, so it ends with the same weights.
+
+    In float64 on both sides: at batch size 1, float32 rounding alone (the two programs fuse
+    sums differently) can grow to 1e-4 over an epoch, shuffled or not; in float64 anything
+    above 1e-9 is a different batch."""
+    ours_opt, keras_opt = OPTIMIZERS[name]
+    result = bl.train(
+        "blobs",
+        seed003_model,
+        ours_opt(),
+        batch_size=batch_size,
+        learning_rates=0.01,
+        seeds=list(SEEDS),
+        epochs=EPOCHS,
+    )
+    theirs, history = keras_fit(SEEDS[1], batch_size, keras_opt(), shuffle=True)
+    assert theirs[0].dtype == np.float64
+    assert rel_error(result.final_weights(trial=1), theirs) < 1e-9
+    mine = result.history[result.history.trial == 1].sort_values("epoch")
+    np.testing.assert_allclose(mine.train_loss, history["loss"], rtol=1e-9)
+    np.testing.assert_allclose(mine.test_accuracy, history["val_accuracy"], atol=1e-12)
 
 
 def test_initial_weights_are_keras_weights_for_the_seed():

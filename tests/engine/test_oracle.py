@@ -11,7 +11,7 @@ import pytest
 
 import batchlab as bl
 from batchlab import scratch
-from batchlab.engine import epoch_order
+from batchlab.engine import EpochOrders, epoch_order
 
 EPOCHS = 3
 SEED = 7
@@ -69,3 +69,21 @@ def test_epoch_order_is_a_permutation_that_depends_on_seed_and_epoch():
     assert np.array_equal(a, np.asarray(epoch_order(3, 0, 50)))
     assert not np.array_equal(a, np.asarray(epoch_order(3, 1, 50)))
     assert not np.array_equal(a, np.asarray(epoch_order(4, 0, 50)))
+
+
+def test_epoch_orders_draw_the_replayed_stream_in_any_order_of_epochs():
+    # A cohort keeps each seed's generator between epochs; a resumed cohort asks for a later
+    # epoch first, a test for an earlier one: every access gives the stateless replay's order.
+    orders = EpochOrders(50)
+    for seed, epoch in [(3, 0), (3, 1), (3, 4), (7, 2), (3, 2), (7, 0), (3, 5), (7, 2)]:
+        assert np.array_equal(orders(seed, epoch), epoch_order(seed, epoch, 50)), (seed, epoch)
+    # Keras's stream: np.random.seed(s); one permutation spent by fit's build; one per epoch.
+    rng = np.random.RandomState(3)
+    rng.permutation(50)
+    assert np.array_equal(epoch_order(3, 0, 50), rng.permutation(50))
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_a_seed_outside_numpy_s_range_is_refused_by_name(seed):
+    with pytest.raises(bl.SpecError, match=r"seed.*2\*\*32 - 1"):
+        epoch_order(seed, 0, 5)

@@ -1,11 +1,12 @@
-"""Fidelity to seed 003: batchlab lands where Keras ``fit`` lands, over seeds.
+"""Fidelity to seed 003: batchlab lands where Keras ``fit`` lands, seed for seed.
 
-Both sides start from the same initial weights per seed (``set_random_seed(s)`` then the model);
-they differ in the shuffling (Keras's own RNG vs batchlab's per-(seed, epoch) permutation), so
-the comparison is of means over seeds. The issue's bar: within 0.03 over 10 seeds. Under
-``CI=true`` fewer seeds (and, for the costly batch-size-1 runs, fewer epochs) are run; the bar
-is then the wider of 0.03 and three standard errors of the difference of the two means, so a
-shrunk run is not a coin toss. The full-size run asserts the 0.03 bar itself.
+Trial seed s starts from the weights ``set_random_seed(s); build()`` gives AND draws the example
+orders that Keras ``fit`` draws after it, so each trial has a Keras twin that sees the same
+batches. The two runs differ only in float32 rounding (the programs fuse sums differently),
+which a long run of small batches can grow into a different trajectory: the twins' final test
+accuracies agree to a few thousandths (the median difference is asserted below 0.01), and the
+issue's bar, the mean over seeds within 0.03, holds with room to spare. Under ``CI=true`` fewer
+seeds (and, for the costly batch-size-1 runs, fewer epochs) are run; the bars stay the same.
 """
 
 import math
@@ -18,13 +19,16 @@ from helpers.seed003 import BATCH_SIZES, FLAVORS, fit_model, keras_grid, steps_p
 import batchlab as bl
 
 N_SEEDS = 3 if CI else 10
+BAR = 0.03  # the issue's: mean final test accuracy over seeds within 0.03 of Keras fit's
+TWINS = 0.01  # the median over seeds of |ours - Keras twin|
 
 
-def tolerance(ours: np.ndarray, theirs: np.ndarray) -> float:
-    if not CI:
-        return 0.03
-    se = math.sqrt(ours.var(ddof=1) / len(ours) + theirs.var(ddof=1) / len(theirs))
-    return max(0.03, 3 * se)
+def assert_lands_with_twins(ours: np.ndarray, theirs: np.ndarray, what: str) -> None:
+    """``ours[j]`` and ``theirs[j]`` are the same seed's final test accuracy."""
+    diff = ours - theirs
+    said = f"{what}: batchlab {np.round(ours, 3)} keras {np.round(theirs, 3)}"
+    assert abs(diff.mean()) <= BAR, said
+    assert np.median(np.abs(diff)) <= TWINS, said
 
 
 @pytest.mark.slow
@@ -40,14 +44,10 @@ def test_eight_batch_sizes_match_keras_fit():
         epochs=200,
     )
     final = result.final().pivot_table(index="batch_size", columns="seed", values="test_accuracy")
-    ours = final.loc[BATCH_SIZES].to_numpy()  # (sizes, seeds)
+    ours = final.loc[BATCH_SIZES, seeds].to_numpy()  # (sizes, seeds)
     theirs = keras_grid(seeds)
-    lines = []
     for i, b in enumerate(BATCH_SIZES):
-        diff = abs(ours[i].mean() - theirs[i].mean())
-        tol = tolerance(ours[i], theirs[i])
-        lines.append(f"batch {b}: batchlab {ours[i].mean():.3f} keras {theirs[i].mean():.3f}")
-        assert diff <= tol, "\n".join(lines)
+        assert_lands_with_twins(ours[i], theirs[i], f"batch {b}")
 
 
 @pytest.mark.slow
@@ -68,7 +68,15 @@ def test_the_four_runs_land_where_keras_fit_lands(name, batch_size, lr, reported
     theirs = np.array(
         [fit_model(s, batch_size, lr, epochs, steps_per_execution(batch_size))[1] for s in seeds]
     )
-    assert abs(ours.mean() - theirs.mean()) <= tolerance(ours, theirs), (ours, theirs)
+    if name == "stochastic lr=0.01":
+        # The seed's unstable run: rounding sends the twins apart within an epoch (each update
+        # is a full step of lr 0.01 on one example), so only the means over seeds compare;
+        # with 2-10 seeds the bar is the wider of 0.03 and three standard errors.
+        diff = ours - theirs
+        se = diff.std(ddof=1) / math.sqrt(len(diff))
+        assert abs(diff.mean()) <= max(BAR, 3 * se), (ours, theirs)
+    else:
+        assert_lands_with_twins(ours, theirs, name)
     # The seed printed one run of each: our typical run (the median over seeds, robust to the
     # occasional seed that sticks on a plateau) lands within 0.05 of it. The seed's unstable
     # run (SGD at lr 0.01) reproduces as instability: far below the stable runs.

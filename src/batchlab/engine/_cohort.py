@@ -31,13 +31,14 @@ import pandas as pd
 
 from batchlab._backend import keras
 from batchlab._columns import METRICS
+from batchlab._seeds import MAX_SEED
 from batchlab.engine._init import seeded_model
 from batchlab.engine._losses import Head, make_head, output_activation
 from batchlab.engine._optim import Optimizer
 from batchlab.errors import ModelError, SpecError
 
-# Random streams derived from a trial's seed: fold_in(key(seed), STREAM) then the epoch.
-_SHUFFLE_STREAM = 0
+# The diagnostics' random stream: fold_in(key(seed), STREAM) then the epoch. (The shuffling
+# stream is Keras's own, on the host: see epoch_order.)
 _DIAGNOSTICS_STREAM = 1
 
 GRADIENT_QUANTITIES = (
@@ -69,17 +70,53 @@ class TrialConfig:
     """Trial id for the history table (default: position in the cohort)."""
 
 
+# Keras's first ``fit`` after ``compile`` draws one permutation to build its loss and metrics
+# (``Trainer._symbolic_build`` takes a batch from a fresh iterator); epoch e uses draw e + 1.
+_KERAS_BUILD_DRAWS = 1
+
+
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     """The order in which a trial sees the ``n`` training examples in epoch ``epoch``.
 
-    A permutation, ``(n,)`` int32, drawn by NumPy's PCG64 from the seed sequence
-    ``(seed, SHUFFLE, epoch)`` (epoch 0-based): a function of (seed, epoch) alone, so a resumed
-    run draws exactly what an uninterrupted one does. Batches are consecutive slices of it; the
-    last may be smaller. Drawn on the host, like Keras does: a sort-based permutation on the
-    device costs more than the whole epoch of a small model on a CPU.
+    Exactly the permutation that Keras ``fit(shuffle=True)`` draws in that epoch (0-based) after
+    ``keras.utils.set_random_seed(seed)`` and ``compile``: ``np.random.seed(seed)`` starts the
+    stream, the first ``fit`` spends one ``np.random.permutation(n)`` building its loss and
+    metrics, then draws one per epoch. So a trial follows the batches its Keras twin sees, and
+    the order is a function of (seed, epoch) alone: a resumed run draws exactly what an
+    uninterrupted one does. Batches are consecutive slices of it; the last may be smaller.
+    ``(n,)`` int32. :class:`EpochOrders` draws the same stream without replaying it.
     """
-    rng = np.random.default_rng([int(seed), _SHUFFLE_STREAM, int(epoch)])
-    return rng.permutation(n).astype(np.int32)
+    return EpochOrders(n)(seed, epoch)
+
+
+class EpochOrders:
+    """:func:`epoch_order` for many seeds and consecutive epochs, one draw per (seed, epoch).
+
+    Keeps each seed's generator where the last call left it; asking for an earlier epoch (a
+    resumed cohort, a test) replays the stream from the seed.
+
+    Example:
+        >>> import numpy as np
+        >>> orders = EpochOrders(5)
+        >>> bool(np.array_equal(orders(3, 2), epoch_order(3, 2, 5)))
+        True
+    """
+
+    def __init__(self, n: int):
+        self.n = int(n)
+        self._streams: dict[int, tuple[np.random.RandomState, int]] = {}  # seed -> (rng, next)
+
+    def __call__(self, seed: int, epoch: int) -> np.ndarray:
+        seed, epoch = int(seed), int(epoch)
+        if not 0 <= seed <= MAX_SEED:
+            raise SpecError(f"seed: {seed!r} is not valid; seeds are integers in [0, 2**32 - 1].")
+        rng, next_epoch = self._streams.get(seed, (None, epoch + 1))
+        if rng is None or next_epoch > epoch:
+            rng, next_epoch = np.random.RandomState(seed), -_KERAS_BUILD_DRAWS
+        for _ in range(epoch - next_epoch):
+            rng.permutation(self.n)
+        self._streams[seed] = (rng, epoch + 1)
+        return rng.permutation(self.n).astype(np.int32)
 
 
 class TrialValues(NamedTuple):
@@ -119,9 +156,11 @@ def _check_trials(trials: Sequence[TrialConfig]) -> None:
     for i, t in enumerate(trials):
         if (
             not (isinstance(t.seed, int | np.integer) and not isinstance(t.seed, bool))
-            or t.seed < 0
+            or not 0 <= t.seed <= MAX_SEED
         ):
-            raise SpecError(f"seeds[{i}]: {t.seed!r} is not valid; seeds are integers >= 0.")
+            raise SpecError(
+                f"seeds[{i}]: {t.seed!r} is not valid; seeds are integers in [0, 2**32 - 1]."
+            )
         lr = t.learning_rate
         if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
             raise SpecError(f"learning_rate[{i}]: {lr!r} is not valid; it must be finite and > 0.")
@@ -204,6 +243,7 @@ class Cohort:
             jnp.asarray(dataset.y_test),
         )
         self._eval_chunk = int(eval_chunk)
+        self._epoch_orders = EpochOrders(dataset.n_train)
         self._values()
         self._epoch_fn = None  # compiled by prepare(), lazily
         self._compiling: Future | None = None
@@ -397,7 +437,7 @@ class Cohort:
         if not self.shuffle:
             return np.broadcast_to(np.arange(n, dtype=np.int32), (self.n_trials, n))
         by_seed = {
-            s: epoch_order(s, epoch, n) for s in dict.fromkeys(int(t.seed) for t in self.trials)
+            s: self._epoch_orders(s, epoch) for s in dict.fromkeys(int(t.seed) for t in self.trials)
         }
         return np.stack([by_seed[int(t.seed)] for t in self.trials])
 

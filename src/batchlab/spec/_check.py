@@ -76,13 +76,17 @@ def boolean(value: Any, path: str) -> bool:
     return value
 
 
-def integer(value: Any, path: str, *, minimum: int | None = None) -> int:
-    """An int (never a bool, never a float, even 2.0), at least ``minimum``."""
+def integer(
+    value: Any, path: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """An int (never a bool, never a float, even 2.0), in ``[minimum, maximum]``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise fail(path, value, "expected an integer")
     value = int(value)
     if minimum is not None and value < minimum:
         raise fail(path, value, f"must be an integer >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise fail(path, value, f"must be an integer <= {maximum}")
     return value
 
 

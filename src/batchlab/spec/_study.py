@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from batchlab._seeds import MAX_SEED
 from batchlab.errors import SpecError
 from batchlab.spec import _check as c
 
@@ -278,12 +279,12 @@ class Sweep(_Section):
                 _axis(self.momentum, "sweep.momentum", _momentum, "momentum value"),
             )
         if isinstance(self.seeds, int) and not isinstance(self.seeds, bool):
-            _set(self, "seeds", c.integer(self.seeds, "sweep.seeds", minimum=1))
+            _set(self, "seeds", c.integer(self.seeds, "sweep.seeds", minimum=1, maximum=MAX_SEED))
         else:
             seeds = _axis(
                 self.seeds,
                 "sweep.seeds",
-                lambda v, p: c.integer(v, p, minimum=0),
+                lambda v, p: c.integer(v, p, minimum=0, maximum=MAX_SEED),
                 "seed",
             )
             _set(self, "seeds", seeds)
