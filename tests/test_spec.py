@@ -78,6 +78,7 @@ INVALID = [
     ("epochs", "10", ["epochs = '10'", "integer"]),
     ("epochs", 2.5, ["epochs = 2.5", "integer"]),
     ("sweep.seeds", [0, -1], ["sweep.seeds[1] = -1", ">= 0"]),
+    ("sweep.seeds", [0, 2**32], ["sweep.seeds[1] = 4294967296", "<= 4294967295"]),
     ("sweep.seeds", [1, 2, 1], ["sweep.seeds[2] = 1", "duplicate of sweep.seeds[0]"]),
     ("sweep.seeds", 0, ["sweep.seeds = 0", ">= 1"]),
     ("sweep.batch_size", [], ["sweep.batch_size is empty"]),
