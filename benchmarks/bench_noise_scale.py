@@ -3,9 +3,10 @@
 For each dataset (blobs, digits, MNIST-1D; MLPs, SGD with momentum 0.9):
 
 1. the short run (``batchlab noise-scale``): a few epochs at the sweep's median batch size,
-   every rate the sweep gives it, 2 seeds, B_simple measured after every epoch, then the
-   prediction ``S(B) = S_0 (1 + B_simple (1/B - 1/n))`` of steps to the target for every
-   batch size of the sweep, with B_simple taken both ways (``path`` and ``target``);
+   every rate the sweep gives it, 2 seeds (``--short-seeds``), B_simple measured after every
+   epoch, then the prediction ``S(B) = S_0 (1 + B_simple (1/B - 1/n))`` of steps to the
+   target for every batch size of the sweep, with B_simple taken both ways (``path`` and
+   ``target``);
 2. the measured sweep (batch sizes x 2 rates x seeds) run into a temporary store; per batch
    size the rate with the fewest updates to the target (every seed reaching it), and
    ``ScalingFit`` (S_min, B_crit with a 95% interval) on those points.
@@ -16,7 +17,7 @@ steps and their ratio; and the wall-clock of both (the short run runs first, col
 compiling, training and measuring all count; so do the sweep's). Markdown on stdout.
 
     python benchmarks/bench_noise_scale.py [--datasets blobs digits mnist1d] [--seeds 3]
-        [--json out.json]
+        [--short-seeds 2] [--json out.json]
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def _num(v) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def bench(name: str, seeds: int) -> dict:
+def bench(name: str, seeds: int, short_seeds: int = 2) -> dict:
     from batchlab.analysis.noise_scale import NoiseScalePrediction, measured_scaling
     from batchlab.data import load_dataset
     from batchlab.run import run_study
@@ -100,7 +101,7 @@ def bench(name: str, seeds: int) -> dict:
     study = study_for(name, seeds)
     load_dataset(name)  # generated / cached before either clock starts
 
-    run = short_run(study, epochs=case["short_epochs"], seeds=2)
+    run = short_run(study, epochs=case["short_epochs"], seeds=short_seeds)
     predictions = {
         at: NoiseScalePrediction(target=case["target"], at=at, n_examples=run.n_train).fit(
             run.history, run.diagnostics
@@ -149,7 +150,7 @@ def bench(name: str, seeds: int) -> dict:
         "short_run": {
             "batch_size": b0,
             "epochs": case["short_epochs"],
-            "seeds": 2,
+            "seeds": short_seeds,
             "learning_rates": case["learning_rate"],
             "seconds": run.seconds,
         },
@@ -188,7 +189,7 @@ def markdown(result: dict) -> str:
         f"{sweep['seeds']} seeds, {sweep['epochs']} epochs ({sweep['trials']} trials): "
         f"{sweep['seconds']:.1f} s",
         f"- short run: batch size {short['batch_size']}, {short['epochs']} epochs, rates "
-        f"{short['learning_rates']} x 2 seeds: {short['seconds']:.1f} s "
+        f"{short['learning_rates']} x {short['seeds']} seeds: {short['seconds']:.1f} s "
         f"(**{result['cost_ratio']:.0%} of the sweep**); read at lr {path['learning_rate']:g}, "
         + (
             f"target reached at epoch {path['stop_epoch']:g}"
@@ -227,7 +228,7 @@ def markdown(result: dict) -> str:
                 f"{max(ratios):.2f}"
             )
     lines.append(
-        "- B_simple by epoch (mean of the 2 seeds): "
+        f"- B_simple by epoch (mean of the {result['short_run']['seeds']} seeds): "
         + ", ".join(f"{int(e)}: {b:.3g}" for e, b in result["b_simple_by_epoch"])
     )
     lines += [
@@ -252,6 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--seeds", type=int, default=3, help="seeds of the measured sweep")
+    parser.add_argument("--short-seeds", type=int, default=2, help="seeds of the short run")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
 
@@ -262,7 +264,7 @@ def main() -> None:
     keras = keras()
 
     start = time.perf_counter()
-    results = [bench(name, args.seeds) for name in args.datasets]
+    results = [bench(name, args.seeds, args.short_seeds) for name in args.datasets]
     meta = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.processor() or platform.machine()}, "
