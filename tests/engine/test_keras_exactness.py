@@ -62,14 +62,9 @@ OPTIMIZERS = {
 }
 
 
-CASES = [(name, bs) for name in ("sgd-momentum", "adam") for bs in (1, 7, 32, "full")] + [
-    ("nesterov", 7),
-    ("nesterov", "full"),
-]
-
-
-@pytest.mark.parametrize(("name", "batch_size"), CASES)
-def test_final_weights_equal_keras_fit(name, batch_size):
+def train_both(name, batch_size, shuffle):
+    """A cohort of SEEDS and the Keras run of SEEDS[1]: (result, trial 1's history rows,
+    Keras's weights, Keras's history)."""
     ours_opt, keras_opt = OPTIMIZERS[name]
     result = bl.train(
         "blobs",
@@ -79,14 +74,25 @@ def test_final_weights_equal_keras_fit(name, batch_size):
         learning_rates=0.01,
         seeds=list(SEEDS),
         epochs=EPOCHS,
-        shuffle=False,
+        shuffle=shuffle,
     )
     bs = 500 if batch_size == "full" else batch_size
-    theirs, history = keras_fit(SEEDS[1], bs, keras_opt())
-    ours = result.final_weights(trial=1)
-    assert rel_error(ours, theirs) < 1e-5
-    # What fit reports per epoch (loss and accuracy over the epoch's batches) matches too.
+    theirs, history = keras_fit(SEEDS[1], bs, keras_opt(), shuffle=shuffle)
     mine = result.history[result.history.trial == 1].sort_values("epoch")
+    return result, mine, theirs, history
+
+
+CASES = [(name, bs) for name in ("sgd-momentum", "adam") for bs in (1, 7, 32, "full")] + [
+    ("nesterov", 7),
+    ("nesterov", "full"),
+]
+
+
+@pytest.mark.parametrize(("name", "batch_size"), CASES)
+def test_final_weights_equal_keras_fit(name, batch_size):
+    result, mine, theirs, history = train_both(name, batch_size, shuffle=False)
+    assert rel_error(result.final_weights(trial=1), theirs) < 1e-5
+    # What fit reports per epoch (loss and accuracy over the epoch's batches) matches too.
     np.testing.assert_allclose(mine.train_loss, history["loss"], rtol=1e-4)
     np.testing.assert_allclose(mine.train_accuracy, history["accuracy"], atol=1e-6)
 
@@ -102,20 +108,9 @@ def test_shuffled_trial_sees_the_batches_its_keras_twin_sees(float64, name, batc
     In float64 on both sides: at batch size 1, float32 rounding alone (the two programs fuse
     sums differently) can grow to 1e-4 over an epoch, shuffled or not; in float64 anything
     above 1e-9 is a different batch."""
-    ours_opt, keras_opt = OPTIMIZERS[name]
-    result = bl.train(
-        "blobs",
-        seed003_model,
-        ours_opt(),
-        batch_size=batch_size,
-        learning_rates=0.01,
-        seeds=list(SEEDS),
-        epochs=EPOCHS,
-    )
-    theirs, history = keras_fit(SEEDS[1], batch_size, keras_opt(), shuffle=True)
+    result, mine, theirs, history = train_both(name, batch_size, shuffle=True)
     assert theirs[0].dtype == np.float64
     assert rel_error(result.final_weights(trial=1), theirs) < 1e-9
-    mine = result.history[result.history.trial == 1].sort_values("epoch")
     np.testing.assert_allclose(mine.train_loss, history["loss"], rtol=1e-9)
     np.testing.assert_allclose(mine.test_accuracy, history["val_accuracy"], atol=1e-12)
 
