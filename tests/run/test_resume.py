@@ -114,7 +114,7 @@ def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
     run_study(spec, store=reference)
     killed, straight = rows(store), rows(reference)
     assert len(killed) == 3 * 2 * 2 * 100
-    pd.testing.assert_frame_equal(killed[COMPARED], straight[COMPARED])
+    pd.testing.assert_frame_equal(killed[COMPARED], straight[COMPARED], check_exact=True)
     with Store(store, create=False) as st:
         trials = st.trials("kill-loop")
         assert not trials.trial.duplicated().any() and (trials.status == "done").all()
