@@ -56,7 +56,9 @@ def test_engine_agrees_with_the_numpy_network(float64, batch_size, nesterov):
         nesterov=nesterov,
         order=order,
     )
-    assert rel_error(result.final_weights(0), net.get_weights()) < 1e-6
+    error = rel_error(result.final_weights(0), net.get_weights())
+    print(f"batch {batch_size}, nesterov {nesterov}: relative error {error:.1e}")
+    assert error < 1e-6
     ours = result.history.sort_values("epoch")
     np.testing.assert_allclose(ours.train_loss, history.train_loss, rtol=1e-6)
     np.testing.assert_allclose(ours.train_loss_end, history.train_loss_end, rtol=1e-6)
