@@ -139,7 +139,18 @@ def _report(study_name: str, store, path: Path | None, target: float | None) -> 
 
 
 def _run_and_show(
-    source, *, store, overrides, new, max_trials, quiet, report, target, commit_seconds=2.0
+    source,
+    *,
+    store,
+    overrides,
+    new,
+    max_trials,
+    quiet,
+    report,
+    target,
+    commit_seconds=2.0,
+    executor="local",
+    ray_address=None,
 ):
     """Run a study, print its summary, write its report (``report``: a path, None for the
     default path, False for none)."""
@@ -156,6 +167,8 @@ def _run_and_show(
             progress=bars,
             overrides=overrides,
             commit_seconds=commit_seconds,
+            executor=executor,
+            ray_address=ray_address,
         )
     finally:
         if bars is not None:
@@ -186,12 +199,28 @@ def run(
     commit_every: Annotated[
         float, typer.Option(help="Commit to the store at least every this many seconds.")
     ] = 2.0,
+    executor: Annotated[
+        str, typer.Option(help="Where cohorts train: 'local' (this process) or 'ray'.")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --executor ray: the cluster ('auto', 'ray://host:10001'); "
+            "default $RAY_ADDRESS, else a local Ray for this run."
+        ),
+    ] = None,
 ):
     """Run (or resume) a study and show its summary; write its HTML report."""
     from batchlab.errors import SpecError
+    from batchlab.run import EXECUTORS
 
-    if not (math.isfinite(commit_every) and commit_every >= 0):  # name the option, not the API
+    # Name the options, not the API's arguments.
+    if not (math.isfinite(commit_every) and commit_every >= 0):
         raise SpecError(f"--commit-every = {commit_every!r}: must be a number of seconds >= 0")
+    if executor not in EXECUTORS:
+        raise SpecError(f"--executor = {executor!r}: use one of {', '.join(EXECUTORS)}")
+    if ray_address is not None and executor != "ray":
+        raise SpecError(f"--ray-address = {ray_address!r}: it needs --executor ray")
     overrides = {k: v for k, v in dict(seeds=seeds, epochs=epochs).items() if v is not None}
     _run_and_show(
         spec,
@@ -203,6 +232,8 @@ def run(
         report=False if no_report else report,
         target=target,
         commit_seconds=commit_every,
+        executor=executor,
+        ray_address=ray_address,
     )
 
 

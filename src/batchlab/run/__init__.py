@@ -1,10 +1,20 @@
 """Planning and running studies: trials -> cohorts -> executor -> store."""
 
-from batchlab.run._runner import Progress, RunReport, run_study, spec_difference
+from batchlab.run._runner import (
+    EXECUTORS,
+    Chunk,
+    Progress,
+    RunReport,
+    run_study,
+    spec_difference,
+    train_chunks,
+)
 from batchlab.run.plan import MAX_TRIALS, CohortPlan, Trial, expand, plan, trials_frame
 
 __all__ = [
+    "EXECUTORS",
     "MAX_TRIALS",
+    "Chunk",
     "CohortPlan",
     "Progress",
     "RunReport",
@@ -13,5 +23,6 @@ __all__ = [
     "plan",
     "run_study",
     "spec_difference",
+    "train_chunks",
     "trials_frame",
 ]

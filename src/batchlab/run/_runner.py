@@ -6,6 +6,11 @@ checkpoint are committed in ONE transaction. A study that is killed and run agai
 each unfinished cohort from its last checkpoint: every random draw derives from (seed, epoch),
 so it ends with exactly the rows an uninterrupted run writes (``wall_seconds`` aside, which
 measures this machine).
+
+Two executors train the cohorts: ``"local"`` (this process; the next cohorts compile in a
+background thread while one trains) and ``"ray"`` (one Ray task per cohort, on a Ray cluster or
+a local Ray; see :mod:`batchlab.run._ray`). Both run :func:`train_chunks`; the driver alone
+writes the store.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from __future__ import annotations
 import difflib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from batchlab.errors import SpecError
@@ -56,6 +62,41 @@ class RunReport:
     """Cohort-epochs trained in this call."""
     seconds: float
     compile_seconds: dict[str, float] = field(default_factory=dict)
+
+
+EXECUTORS = ("local", "ray")
+"""Where cohorts train: this process, or one Ray task per cohort."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A stretch of one cohort's training: what ONE store transaction writes."""
+
+    cohort: str
+    history: pd.DataFrame
+    """History rows of the chunk's epochs (docs/schema.md)."""
+    diagnostics: pd.DataFrame | None
+    """Diagnostics rows measured in the chunk, or None."""
+    checkpoint: dict[str, np.ndarray]
+    """The cohort's state after ``epoch`` epochs, as plain arrays."""
+    epoch: int
+    """Epochs the cohort has completed."""
+    done: bool
+    """The cohort has trained all its epochs."""
+    compile_seconds: float
+    """Seconds XLA spent compiling the cohort's epoch program."""
+
+    def commit(self, store: Store, study: str) -> None:
+        """Write the chunk into the store, in one transaction."""
+        store.commit_chunk(
+            study,
+            self.cohort,
+            self.history,
+            self.checkpoint,
+            self.epoch,
+            diagnostics=self.diagnostics,
+            done=self.done,
+        )
 
 
 def spec_difference(old: dict, new: dict) -> str:
@@ -103,6 +144,9 @@ def run_study(
     commit_seconds: float = 2.0,
     progress: Progress | None = None,
     overrides: dict | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
+    ray_options: dict | None = None,
 ) -> RunReport:
     """Run (or resume) a study into a store.
 
@@ -116,14 +160,15 @@ def run_study(
         commit_seconds: commit a chunk at least this often (and at every diagnostics epoch).
         progress: a :class:`Progress` to report to.
         overrides: changes to the spec (``{"seeds": 3, "epochs": 10}``), see ``Study.replace``.
+        executor: ``"local"`` (this process) or ``"ray"`` (one Ray task per cohort).
+        ray_address: the Ray cluster to use (``"auto"``, ``"ray://host:10001"``...); default:
+            the Ray already initialized in this process, else ``$RAY_ADDRESS``, else a local
+            Ray started for this run and shut down after it.
+        ray_options: options of each cohort's Ray task (``{"num_gpus": 1}``, ``num_cpus``...).
 
     Returns:
         A :class:`RunReport`. Running a finished study again trains nothing and adds nothing.
     """
-    from batchlab.engine import Cohort
-    from batchlab.engine import Optimizer as EngineOptimizer
-    from batchlab.models import resolve_model
-
     if isinstance(commit_seconds, bool) or not (
         isinstance(commit_seconds, int | float)
         and math.isfinite(commit_seconds)
@@ -132,6 +177,12 @@ def run_study(
         raise SpecError(
             f"commit_seconds: {commit_seconds!r} is not valid; it must be a number >= 0."
         )
+    if executor not in EXECUTORS:
+        raise SpecError(
+            f"executor: {executor!r} is not valid; use one of {', '.join(map(repr, EXECUTORS))}."
+        )
+    if executor != "ray" and (ray_address is not None or ray_options):
+        raise SpecError("ray_address / ray_options: they apply to executor 'ray' only.")
     study = load_study(source)
     if overrides:
         study = study.replace(**overrides)
@@ -143,51 +194,24 @@ def run_study(
         )
         done = st.cohort_epochs_done(study.name)
         progress.study(study, plans, done)
-        builder = resolve_model(study.model)
-        o = study.optimizer
-        optimizer = EngineOptimizer(
-            o.name, nesterov=o.nesterov, beta_1=o.beta_1, beta_2=o.beta_2, epsilon=o.epsilon
-        )
-        start, ran, skipped, n_epochs, compile_s = time.perf_counter(), [], [], 0, {}
-        pending, weights = [], {}
-        for p in plans:
-            if done.get(p.cohort, 0) >= p.epochs:
-                skipped.append(p.cohort)
-                continue
-            cohort = Cohort(
-                dataset,
-                builder,
-                optimizer,
-                p.batch_size,
-                p.trials,
-                loss=study.loss,
-                weights_cache=weights,
-            )
-            pending.append((p, cohort))
-        # Lower and compile the next cohorts in the background while this thread trains.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile") as pool:
-            for _, cohort in pending:
-                cohort.prepare(pool)
-            for p, cohort in pending:
-                epoch = done.get(p.cohort, 0)
-                checkpoint = st.load_checkpoint(study.name, p.cohort) if epoch > 0 else None
-                if checkpoint is not None and checkpoint[0] == epoch:
-                    state = cohort.load_state(checkpoint[1])
-                else:
-                    state, epoch = cohort.init_state(), 0
-                progress.cohort(p, epoch)
-                tic = time.perf_counter()
-                _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress)
-                n_epochs += p.epochs - done.get(p.cohort, 0)
-                ran.append(p.cohort)
-                compile_s[p.cohort] = cohort.compile_seconds
-                progress.cohort_done(p, cohort.compile_seconds, time.perf_counter() - tic)
+        start = time.perf_counter()
+        pending = [p for p in plans if done.get(p.cohort, 0) < p.epochs]
+        skipped = tuple(p.cohort for p in plans if p not in pending)
+        if executor == "ray":
+            from batchlab.run._ray import run_on_ray
+
+            compile_s = run_on_ray(
+                st, study, dataset, pending, done, commit_seconds, progress,
+                address=ray_address, options=ray_options,
+            )  # fmt: skip
+        else:
+            compile_s = _run_here(st, study, dataset, pending, done, commit_seconds, progress)
         return RunReport(
             study,
             st.path,
-            tuple(ran),
-            tuple(skipped),
-            n_epochs,
+            tuple(p.cohort for p in pending),
+            skipped,
+            sum(p.epochs - done.get(p.cohort, 0) for p in pending),
             time.perf_counter() - start,
             compile_s,
         )
@@ -196,13 +220,75 @@ def run_study(
             st.close()
 
 
-def _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress) -> int:
-    """Train one cohort to its last epoch, committing a chunk at least every few seconds.
+def engine_parts(study: Study):
+    """The engine's view of a study: ``(model builder, optimizer)``."""
+    from batchlab.engine import Optimizer as EngineOptimizer
+    from batchlab.models import resolve_model
+
+    o = study.optimizer
+    optimizer = EngineOptimizer(
+        o.name, nesterov=o.nesterov, beta_1=o.beta_1, beta_2=o.beta_2, epsilon=o.epsilon
+    )
+    return resolve_model(study.model), optimizer
+
+
+def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> dict[str, float]:
+    """The local executor: every pending cohort in this process, one after the other, the
+    next ones compiling in a background thread meanwhile. Returns compile seconds by cohort."""
+    from batchlab.engine import Cohort
+
+    builder, optimizer = engine_parts(study)
+    weights: dict = {}  # seed -> Keras's initial weights, shared by the cohorts
+    cohorts = [
+        Cohort(
+            dataset,
+            builder,
+            optimizer,
+            p.batch_size,
+            p.trials,
+            loss=study.loss,
+            weights_cache=weights,
+        )
+        for p in pending
+    ]
+    compile_s = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile") as pool:
+        for cohort in cohorts:
+            cohort.prepare(pool)
+        for p, cohort in zip(pending, cohorts, strict=True):
+            epoch = done.get(p.cohort, 0)
+            checkpoint = st.load_checkpoint(study.name, p.cohort) if epoch > 0 else None
+            if checkpoint is not None and checkpoint[0] == epoch:
+                state = cohort.load_state(checkpoint[1])
+            else:
+                state, epoch = cohort.init_state(), 0
+            progress.cohort(p, epoch)
+            tic = time.perf_counter()
+            on_epoch: Callable[[int], None] = lambda e, p=p: progress.epoch(p, e)  # noqa: E731
+            for chunk in train_chunks(study, p, cohort, state, epoch, commit_seconds, on_epoch):
+                chunk.commit(st, study.name)
+            compile_s[p.cohort] = cohort.compile_seconds
+            progress.cohort_done(p, cohort.compile_seconds, time.perf_counter() - tic)
+    return compile_s
+
+
+def train_chunks(
+    study: Study,
+    p: CohortPlan,
+    cohort,
+    state,
+    epoch: int,
+    commit_seconds: float,
+    on_epoch: Callable[[int], None] | None = None,
+) -> Iterator[Chunk]:
+    """Train one cohort from ``epoch`` to its last epoch, a :class:`Chunk` at least every
+    ``commit_seconds`` (and at the end). Both executors run this; neither touches the store
+    here, so a chunk is committed by whoever holds it (the driver, for Ray).
 
     With ``[diagnostics] enabled``, the gradient statistics are measured at the scheduled
     epochs (0 = at initialization) and the weights' motion (distance from the initial weights,
-    size of the epoch's update) after every epoch; their rows go into the same transaction as
-    the epoch's metrics.
+    size of the epoch's update) after every epoch; their rows go into the same chunk as the
+    epoch's metrics.
     """
     from batchlab.engine import GRADIENT_QUANTITIES, MOTION_QUANTITIES
 
@@ -223,7 +309,6 @@ def _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress) 
     if diag.enabled and epoch == 0 and 0 in diag.epochs:
         pending_diag.append(gradients(state))
     last_commit = time.perf_counter()
-    on_epoch: Callable[[int], None] = lambda e: progress.epoch(p, e)  # noqa: E731
     while epoch < p.epochs:
         previous = state
         state, rows = cohort.run(state, 1, on_epoch=on_epoch)
@@ -235,14 +320,13 @@ def _train_cohort(st, study, p, cohort, state, epoch, commit_seconds, progress) 
                 pending_diag.append(gradients(state))
         finished = epoch == p.epochs
         if finished or time.perf_counter() - last_commit >= commit_seconds:
-            st.commit_chunk(
-                study.name,
-                p.cohort,
-                pd.concat(pending, ignore_index=True),
-                cohort.state_arrays(state),
-                epoch,
+            yield Chunk(
+                cohort=p.cohort,
+                history=pd.concat(pending, ignore_index=True),
                 diagnostics=pd.concat(pending_diag, ignore_index=True) if pending_diag else None,
+                checkpoint=cohort.state_arrays(state),
+                epoch=epoch,
                 done=finished,
+                compile_seconds=cohort.compile_seconds,
             )
             pending, pending_diag, last_commit = [], [], time.perf_counter()
-    return epoch
