@@ -4,13 +4,14 @@
 Trials differ only in values (seed, learning rate, momentum, warmup); the batch size, the
 dataset, the model and the optimizer kind fix the shapes and are shared.
 
-Keras ``fit`` semantics: each epoch reshuffles the training set from the trial's seed and
-the epoch number; batches are consecutive slices of the permutation; the last batch is
-smaller when the batch size does not divide the training set (a weight mask zeroes the
-padding, nothing is repeated or dropped); the batch loss is the mean over the batch's real
-examples. The ``train_loss``/``train_accuracy`` recorded per epoch are what ``fit`` reports
-(the mean over the epoch's batches weighted by batch size, at the weights each batch saw);
-``*_end`` and ``test_*`` are exact full passes after the epoch.
+Keras ``fit`` semantics: each epoch reshuffles the training set with the permutation Keras
+``fit`` itself draws for the trial's seed and that epoch (:func:`epoch_order`), so a trial and
+its Keras twin see the same batches; batches are consecutive slices of the permutation; the
+last batch is smaller when the batch size does not divide the training set (a weight mask
+zeroes the padding, nothing is repeated or dropped); the batch loss is the mean over the
+batch's real examples. The ``train_loss``/``train_accuracy`` recorded per epoch are what
+``fit`` reports (the mean over the epoch's batches weighted by batch size, at the weights each
+batch saw); ``*_end`` and ``test_*`` are exact full passes after the epoch.
 """
 
 from __future__ import annotations
