@@ -6,6 +6,7 @@ as a user's `batchlab run --executor ray` does.
 
 import subprocess
 import sys
+import warnings
 
 import pandas as pd
 import pytest
@@ -34,7 +35,10 @@ KEY = ["trial", "epoch"]
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    with warnings.catch_warnings():
+        # Ray starts its processes with fork + exec; JAX, once up, warns about any fork.
+        warnings.filterwarnings("ignore", "os.fork", RuntimeWarning)
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield
     ray.shutdown()
 

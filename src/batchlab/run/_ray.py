@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Sequence
 
 from batchlab.errors import BatchlabError, SpecError
+from batchlab.run._runner import engine_parts, resume_point, train_chunks
 
 
 def _import_ray():
@@ -40,7 +41,6 @@ def cohort_chunks(study, p, dataset, epoch: int, checkpoint, commit_seconds: flo
     """A Ray generator task: train cohort ``p`` from ``epoch`` (state ``checkpoint``, plain
     arrays, or None at epoch 0) and yield its chunks."""
     from batchlab.engine import Cohort
-    from batchlab.run._runner import engine_parts, train_chunks
 
     builder, optimizer = engine_parts(study)
     cohort = Cohort(dataset, builder, optimizer, p.batch_size, p.trials, loss=study.loss)
@@ -107,12 +107,7 @@ def run_on_ray(
         data = ray.put(dataset)
         streams, compile_s = {}, {}
         for p in pending:
-            epoch = done.get(p.cohort, 0)
-            checkpoint = st.load_checkpoint(study.name, p.cohort) if epoch > 0 else None
-            if checkpoint is None or checkpoint[0] != epoch:
-                checkpoint, epoch = None, 0
-            else:
-                checkpoint = checkpoint[1]
+            epoch, checkpoint = resume_point(st, study.name, p.cohort, done)
             progress.cohort(p, epoch)
             stream = task.remote(study, p, data, epoch, checkpoint, commit_seconds)
             streams[stream] = (p, time.perf_counter())

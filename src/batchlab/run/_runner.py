@@ -232,6 +232,15 @@ def engine_parts(study: Study):
     return resolve_model(study.model), optimizer
 
 
+def resume_point(st: Store, study: str, cohort: str, done: dict[str, int]):
+    """``(epoch, checkpoint arrays)`` a cohort continues from; ``(0, None)`` to start afresh."""
+    epoch = done.get(cohort, 0)
+    checkpoint = st.load_checkpoint(study, cohort) if epoch > 0 else None
+    if checkpoint is None or checkpoint[0] != epoch:
+        return 0, None
+    return epoch, checkpoint[1]
+
+
 def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> dict[str, float]:
     """The local executor: every pending cohort in this process, one after the other, the
     next ones compiling in a background thread meanwhile. Returns compile seconds by cohort."""
@@ -256,12 +265,8 @@ def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> di
         for cohort in cohorts:
             cohort.prepare(pool)
         for p, cohort in zip(pending, cohorts, strict=True):
-            epoch = done.get(p.cohort, 0)
-            checkpoint = st.load_checkpoint(study.name, p.cohort) if epoch > 0 else None
-            if checkpoint is not None and checkpoint[0] == epoch:
-                state = cohort.load_state(checkpoint[1])
-            else:
-                state, epoch = cohort.init_state(), 0
+            epoch, arrays = resume_point(st, study.name, p.cohort, done)
+            state = cohort.init_state() if arrays is None else cohort.load_state(arrays)
             progress.cohort(p, epoch)
             tic = time.perf_counter()
             on_epoch: Callable[[int], None] = lambda e, p=p: progress.epoch(p, e)  # noqa: E731
