@@ -6,6 +6,7 @@ as a user's `batchlab run --executor ray` does.
 
 import subprocess
 import sys
+import time
 import warnings
 
 import pandas as pd
@@ -120,6 +121,33 @@ def test_ray_resumes_a_study_that_crashed_locally(local_ray, local_run, tmp_path
     report = run_study(spec, store=store, executor="ray")
     assert report.epochs_trained == 3 + 6 + 6
     pd.testing.assert_frame_equal(history(store), history(local_run), check_exact=True)
+
+
+class CrashAtFirstChunk(Progress):
+    def epoch(self, plan, epoch):
+        raise Crash
+
+
+def test_a_failed_run_cancels_its_tasks_on_the_user_s_ray(local_ray, tmp_path):
+    # two cohorts of 20,000 epochs (a minute or more each): the driver fails at the first
+    # chunk; without cancelling, the tasks would hold both CPUs of the user's Ray long after
+    spec = Study.from_dict(
+        {**SPEC, "name": "long", "epochs": 20_000, "sweep": {**SPEC["sweep"], "batch_size": [4, 8]}}
+    )
+    with pytest.raises(Crash):
+        run_study(
+            spec,
+            store=tmp_path / "long.db",
+            executor="ray",
+            commit_seconds=0,
+            progress=CrashAtFirstChunk(),
+        )
+    deadline = time.monotonic() + 15
+    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ray.available_resources().get("CPU", 0) == 2
+    with Store(tmp_path / "long.db", create=False) as st:  # the first chunk was committed
+        assert sum(st.cohort_epochs_done("long").values()) == 1
 
 
 def test_diagnostics_measured_in_workers_equal_local_ones(local_ray, tmp_path):

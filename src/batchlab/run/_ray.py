@@ -93,19 +93,20 @@ def run_on_ray(
     Returns the compile seconds of each cohort (measured in its worker).
     """
     ray = _import_ray()
-    # A failed cohort fails the run rather than being re-run by Ray from its first epoch
-    # while the driver holds its later chunks; run the study again to resume from the store.
     options = dict(options or {})
     started = _connect(ray, address)
+    streams: dict = {}  # a cohort's stream of chunks -> (its plan, when it was submitted)
     try:
         try:
+            # A failed cohort fails the run, rather than being re-run by Ray from its first
+            # epoch while the driver holds its later chunks; running the study again resumes.
             task = ray.remote(cohort_chunks).options(**{"max_retries": 0, **options})
         except (TypeError, ValueError) as err:
             raise SpecError(
                 f"ray_options: {options!r} is not valid for a Ray task ({err})."
             ) from err
         data = ray.put(dataset)
-        streams, compile_s = {}, {}
+        compile_s: dict[str, float] = {}
         for p in pending:
             epoch, checkpoint = resume_point(st, study.name, p.cohort, done)
             progress.cohort(p, epoch)
@@ -132,4 +133,7 @@ def run_on_ray(
         return compile_s
     finally:
         if started:
-            ray.shutdown()
+            ray.shutdown()  # ends the run's own Ray, tasks and all
+        else:
+            for stream in streams:  # a failed run leaves nothing running on the user's cluster
+                ray.cancel(stream, force=True)
