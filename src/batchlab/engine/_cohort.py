@@ -32,7 +32,7 @@ import pandas as pd
 
 from batchlab._backend import keras
 from batchlab._columns import METRICS
-from batchlab._seeds import MAX_SEED
+from batchlab._seeds import check_seed
 from batchlab.engine._init import seeded_model
 from batchlab.engine._losses import Head, make_head, output_activation
 from batchlab.engine._optim import Optimizer
@@ -108,9 +108,7 @@ class EpochOrders:
         self._streams: dict[int, tuple[np.random.RandomState, int]] = {}  # seed -> (rng, next)
 
     def __call__(self, seed: int, epoch: int) -> np.ndarray:
-        seed, epoch = int(seed), int(epoch)
-        if not 0 <= seed <= MAX_SEED:
-            raise SpecError(f"seed: {seed!r} is not valid; seeds are integers in [0, 2**32 - 1].")
+        seed, epoch = check_seed(seed), int(epoch)
         rng, next_epoch = self._streams.get(seed, (None, epoch + 1))
         if rng is None or next_epoch > epoch:
             rng, next_epoch = np.random.RandomState(seed), -_KERAS_BUILD_DRAWS
@@ -155,13 +153,7 @@ def _check_trials(trials: Sequence[TrialConfig]) -> None:
     if len(trials) == 0:
         raise SpecError("trials: a cohort needs at least one trial; the grid is empty.")
     for i, t in enumerate(trials):
-        if (
-            not (isinstance(t.seed, int | np.integer) and not isinstance(t.seed, bool))
-            or not 0 <= t.seed <= MAX_SEED
-        ):
-            raise SpecError(
-                f"seeds[{i}]: {t.seed!r} is not valid; seeds are integers in [0, 2**32 - 1]."
-            )
+        check_seed(t.seed, f"seeds[{i}]")
         lr = t.learning_rate
         if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
             raise SpecError(f"learning_rate[{i}]: {lr!r} is not valid; it must be finite and > 0.")

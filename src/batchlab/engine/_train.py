@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from batchlab._seeds import MAX_SEED
+from batchlab._seeds import check_seed
 from batchlab.engine._cohort import Cohort, CohortState, TrialConfig
 from batchlab.engine._optim import Optimizer, sgd
 from batchlab.errors import SpecError
@@ -63,8 +63,7 @@ def _seeds(seeds) -> list[int]:
         return list(range(int(seeds)))
     out = _as_list(seeds, "seeds")
     for s in out:
-        if isinstance(s, bool) or not isinstance(s, int | np.integer) or not 0 <= s <= MAX_SEED:
-            raise SpecError(f"seeds: {s!r} is not valid; seeds are integers in [0, 2**32 - 1].")
+        check_seed(s, "seeds")
     dup = [s for s in set(out) if out.count(s) > 1]
     if dup:
         raise SpecError(f"seeds: {sorted(dup)} appear more than once; seeds must be distinct.")

@@ -16,6 +16,7 @@ writes the store.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -196,14 +197,21 @@ def run_study(
         progress.study(study, plans, done)
         start = time.perf_counter()
         pending = [p for p in plans if done.get(p.cohort, 0) < p.epochs]
-        skipped = tuple(p.cohort for p in plans if p not in pending)
+        skipped = tuple(p.cohort for p in plans if done.get(p.cohort, 0) >= p.epochs)
         if executor == "ray":
             from batchlab.run._ray import run_on_ray
 
             compile_s = run_on_ray(
-                st, study, dataset, pending, done, commit_seconds, progress,
-                address=ray_address, options=ray_options,
-            )  # fmt: skip
+                st,
+                study,
+                dataset,
+                pending,
+                done,
+                commit_seconds,
+                progress,
+                address=ray_address,
+                options=ray_options,
+            )
         else:
             compile_s = _run_here(st, study, dataset, pending, done, commit_seconds, progress)
         return RunReport(
@@ -269,7 +277,7 @@ def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> di
             state = cohort.init_state() if arrays is None else cohort.load_state(arrays)
             progress.cohort(p, epoch)
             tic = time.perf_counter()
-            on_epoch: Callable[[int], None] = lambda e, p=p: progress.epoch(p, e)  # noqa: E731
+            on_epoch = functools.partial(progress.epoch, p)
             for chunk in train_chunks(study, p, cohort, state, epoch, commit_seconds, on_epoch):
                 chunk.commit(st, study.name)
             compile_s[p.cohort] = cohort.compile_seconds
