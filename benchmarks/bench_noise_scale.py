@@ -64,7 +64,7 @@ CASES = {
 
 
 def study_for(name: str, seeds: int):
-    from batchlab.spec import Study
+    from batchlab.study import Study
 
     case = CASES[name]
     return Study.from_dict(

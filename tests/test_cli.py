@@ -26,8 +26,8 @@ import pandas as pd
 import pytest
 
 from batchlab.cli import main
-from batchlab.spec import builtin_studies, load_study
 from batchlab.store import SCHEMA_VERSION, Store, load
+from batchlab.study import builtin_studies, load_study
 
 
 class Result(NamedTuple):

@@ -261,7 +261,7 @@ def demo(
 @app.command("studies")
 def studies_cmd():
     """List the builtin studies, one line each."""
-    from batchlab.spec import builtin_studies
+    from batchlab.study import builtin_studies
 
     for name, description in builtin_studies().items():
         out.print(f"[bold]{name}[/]  {description}", highlight=False, markup=True)

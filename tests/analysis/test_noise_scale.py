@@ -257,7 +257,7 @@ target_accuracy = 0.7
 
 def test_short_study_keeps_one_batch_size_its_rates_and_the_first_seeds():
     from batchlab.run.noise_scale import short_study
-    from batchlab.spec import parse_toml
+    from batchlab.study import parse_toml
 
     study = parse_toml(TINY)
     short = short_study(study, 500, epochs=3, seeds=2)

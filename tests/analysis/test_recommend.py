@@ -253,7 +253,7 @@ def test_report_section_is_escaped_markup(history):
 @pytest.fixture(scope="module")
 def tiny_store(tmp_path_factory):
     from batchlab.run import run_study
-    from batchlab.spec import load_study
+    from batchlab.study import load_study
 
     path = tmp_path_factory.mktemp("recommend") / "store.db"
     study = load_study("seed003-grid").replace(epochs=3, seeds=2, batch_size=[16, 64, 450])

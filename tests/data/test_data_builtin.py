@@ -117,7 +117,7 @@ def test_builtin_datasets_lists_every_builtin():
 
 
 def test_unknown_builtin_lists_builtins_and_suggests():
-    with pytest.raises(DataError, match=r"'blob'.*blobs, logic.*Did you mean 'blobs'\?"):
+    with pytest.raises(DataError, match=r"'blob'.*blobs, logic.*did you mean 'blobs'\?"):
         load_dataset("blob")
 
 

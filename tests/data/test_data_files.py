@@ -51,7 +51,7 @@ def test_csv_label_list_is_multilabel(tmp_path):
     [
         ("", ["data.csv is empty"]),
         ("x,label\n", ["data.csv", "no data rows"]),
-        ("x,lable\n1,0\n2,1\n", ["no label column 'label'", "x, lable", "Did you mean 'lable'"]),
+        ("x,lable\n1,0\n2,1\n", ["no label column 'label'", "x, lable", "did you mean 'lable'"]),
         ("x,y,label\n1,2,0\n1,nan,1\n", ["data.csv line 3", "column 'y'", "'nan'", "finite"]),
         ("x,y,label\n1,2,0\n1,2,1\n-inf,2,1\n", ["line 4", "column 'x'", "'-inf'", "finite"]),
         ("x,y,label\n1,2,0\n1,abc,1\n", ["line 3", "column 'y'", "'abc' is not a number"]),
@@ -90,7 +90,7 @@ def test_missing_file_and_unsupported_suffix(tmp_path):
         ({"split_seed": -1}, "split_seed"),
         ({"label": ""}, "label"),
         ({"task": "regression"}, "task"),
-        ({"test_fractoin": 0.3}, "Did you mean 'test_fraction'"),
+        ({"test_fractoin": 0.3}, "did you mean 'test_fraction'"),
     ],
 )
 def test_bad_options_are_spec_errors(tmp_path, options, field):

@@ -126,12 +126,12 @@ def test_describe_model_round_trips(user_module):
 @pytest.mark.parametrize(
     "model, message",
     [
-        ("mpl", r"'mpl' is not a builtin model\. Did you mean 'mlp'\?"),
+        ("mpl", r"'mpl' is not a builtin model; did you mean 'mlp'\?"),
         ("a:b:c", r"'a:b:c' is not a valid import path"),
         ("mod:", r"is not a valid import path"),
         (":build", r"is not a valid import path"),
         ("no_such_module_xyz:build", r"no module named 'no_such_module_xyz'"),
-        (f"{USER_MODULE}:biuld", r"has no attribute 'biuld'\. Did you mean 'build'\?"),
+        (f"{USER_MODULE}:biuld", r"has no attribute 'biuld'; did you mean 'build'\?"),
         (f"{USER_MODULE}:answer", r"is 42 \(int\), not callable"),
         (f"{USER_MODULE}:needs_three", r"requires the arguments \(a, b, c\)"),
         ("missing_file.py:build", r"no such file 'missing_file\.py'"),

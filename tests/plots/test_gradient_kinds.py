@@ -201,7 +201,7 @@ n_batches = 20
 def stored(tmp_path_factory):
     """A tiny study with gradient statistics, run once into a store."""
     from batchlab.run import run_study
-    from batchlab.spec import parse_toml
+    from batchlab.study import parse_toml
 
     path = tmp_path_factory.mktemp("kinds") / "kinds.db"
     run_study(parse_toml(SPEC), store=path)

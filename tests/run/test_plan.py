@@ -9,8 +9,8 @@ import pytest
 
 from batchlab.errors import SpecError
 from batchlab.run.plan import CohortPlan, Trial, expand, plan, trials_frame
-from batchlab.spec import Study, load_study
 from batchlab.store.schema import TRIALS
+from batchlab.study import Study, load_study
 
 
 def grid(**sweep) -> Study:

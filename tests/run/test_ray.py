@@ -15,8 +15,8 @@ import ray
 
 from batchlab.errors import BatchlabError, ModelError, SpecError
 from batchlab.run import Progress, run_study
-from batchlab.spec import Study
 from batchlab.store import Store
+from batchlab.study import Study
 
 SPEC = {
     "name": "on-ray",

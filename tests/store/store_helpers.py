@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from batchlab.run.plan import plan, trials_frame
-from batchlab.spec import Study
 from batchlab.store import Store
+from batchlab.study import Study
 
 N_TRAIN = 10
 

@@ -11,9 +11,9 @@ import pytest
 from store_helpers import add_study, diagnostics_rows, history_rows
 
 from batchlab.errors import BatchlabError, StoreError
-from batchlab.spec import Study
 from batchlab.store import Store, Tables, export, load, tidy
 from batchlab.store.schema import HISTORY
+from batchlab.study import Study
 
 
 @pytest.fixture

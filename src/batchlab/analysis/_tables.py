@@ -8,16 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from batchlab._columns import X_AXES
 from batchlab.errors import BatchlabError
-
-#: x-axis name -> the history column that holds it
-X_AXES: dict[str, str] = {
-    "epochs": "epoch",
-    "updates": "updates",
-    "examples": "examples_seen",
-    "seconds": "wall_seconds",
-}
-
 
 DEFAULT_BY = ("batch_size", "learning_rate")
 

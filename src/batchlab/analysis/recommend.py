@@ -292,7 +292,7 @@ class Recommender:
     # ------------------------------------------------------------------------- fit
     def fit(self, history: pd.DataFrame, spec: Any = None) -> Recommender:
         """Recommend from a history table (docs/schema.md) and optionally the study spec
-        (a :class:`~batchlab.spec.Study` or its ``to_dict()``, e.g. ``load(...).spec``)."""
+        (a :class:`~batchlab.study.Study` or its ``to_dict()``, e.g. ``load(...).spec``)."""
         goal = check_goal(self.goal)
         confidence = check_confidence(self.confidence)
         if not 0 < self.min_reached <= 1:

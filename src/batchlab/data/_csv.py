@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from batchlab._suggest import did_you_mean
 from batchlab.data._dataset import Dataset
 from batchlab.data._labels import binary_targets, encode_labels
 from batchlab.data._split import stratified_split
-from batchlab.data._suggest import did_you_mean
 from batchlab.errors import DataError, SpecError
 
 SPLIT_COLUMN = "split"
@@ -43,7 +43,7 @@ def read_csv(
         if col not in header:
             hint = did_you_mean(col, header)
             raise DataError(
-                f"{path} has no label column {col!r} (columns: {', '.join(header)}).{hint} "
+                f"{path} has no label column {col!r} (columns: {', '.join(header)}){hint}. "
                 "Name the label column with the label option, e.g. label='class'."
             )
     has_split = SPLIT_COLUMN in header and SPLIT_COLUMN not in labels

@@ -7,11 +7,11 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from batchlab._suggest import did_you_mean
 from batchlab.data._builtin import BUILTINS
 from batchlab.data._csv import read_csv
 from batchlab.data._dataset import Dataset
 from batchlab.data._npz import read_npz
-from batchlab.data._suggest import did_you_mean
 from batchlab.errors import DataError, SpecError
 
 _DEFAULTS = {"label": "label", "test_fraction": 0.2, "split_seed": 0, "task": None}
@@ -57,7 +57,7 @@ def load_dataset(source: str | os.PathLike | Dataset, **options) -> Dataset:
     if isinstance(source, str) and not _looks_like_path(source):
         hint = did_you_mean(source, BUILTINS)
         raise DataError(
-            f"dataset: {source!r} is not a builtin dataset (builtins: {', '.join(BUILTINS)}).{hint}"
+            f"dataset: {source!r} is not a builtin dataset (builtins: {', '.join(BUILTINS)}){hint}."
             " For a file, give a path ending in .csv or .npz."
         )
     opts = _options(options)
@@ -95,8 +95,8 @@ def _options(options: dict) -> dict:
     for key in options:
         if key not in _DEFAULTS:
             raise SpecError(
-                f"{key}: unknown dataset option (valid: {', '.join(_DEFAULTS)})."
-                f"{did_you_mean(key, _DEFAULTS)}"
+                f"{key}: unknown dataset option (valid: {', '.join(_DEFAULTS)})"
+                f"{did_you_mean(key, _DEFAULTS)}."
             )
     opts = {**_DEFAULTS, **options}
     label = opts["label"]

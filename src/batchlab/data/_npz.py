@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from batchlab._suggest import did_you_mean
 from batchlab.data._dataset import Dataset
 from batchlab.data._labels import binary_targets, encode_labels
 from batchlab.data._split import stratified_split
-from batchlab.data._suggest import did_you_mean
 from batchlab.errors import DataError
 
 _HOW = "save it with np.savez(path, x=features, y=labels) (optionally x_test=..., y_test=...)"
@@ -87,8 +87,8 @@ def _arrays(path: Path) -> dict[str, np.ndarray]:
         for key in ("x", "y"):
             if key not in present:
                 raise DataError(
-                    f"{path} has no array {key!r} (arrays: {', '.join(present)})."
-                    f"{did_you_mean(key, present)} To fix it, {_HOW}"
+                    f"{path} has no array {key!r} (arrays: {', '.join(present)})"
+                    f"{did_you_mean(key, present)}. To fix it, {_HOW}"
                 )
         if ("x_test" in present) != ("y_test" in present):
             have, lack = ("x_test", "y_test") if "x_test" in present else ("y_test", "x_test")

@@ -31,7 +31,7 @@ import optax
 import pandas as pd
 
 from batchlab._backend import keras
-from batchlab._columns import METRICS
+from batchlab._columns import EPOCH_METRICS as METRICS
 from batchlab._seeds import check_seed
 from batchlab.engine._init import seeded_model
 from batchlab.engine._losses import Head, make_head, output_activation

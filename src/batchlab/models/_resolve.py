@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from batchlab._backend import keras
+from batchlab._suggest import did_you_mean
 from batchlab.errors import BatchlabError, ModelError
 from batchlab.models import _checks
 from batchlab.models._cnn import CNN1D, cnn1d
@@ -94,7 +95,7 @@ def resolve_model(model: Any) -> Builder:
             return BUILTIN_MODELS[model]()
         if ":" not in model:
             hint = _suggest(model)
-            raise ModelError(f"model: {model!r} is not a builtin model.{hint} Use {_FORMS}.")
+            raise ModelError(f"model: {model!r} is not a builtin model{hint}. Use {_FORMS}.")
         return _Imported(model, _callable(_import(model), repr(model)))
     k = sys.modules.get("keras")
     if k is not None and isinstance(model, k.Model):
@@ -236,8 +237,8 @@ def _import(path: str) -> object:
         if not hasattr(obj, part):
             owner = ".".join([module_name, *attr.split(".")[:i]])
             public = [n for n in dir(obj) if not n.startswith("_")]
-            hint = _close(part, public)
-            raise ModelError(f"model {path!r}: {owner!r} has no attribute {part!r}.{hint}")
+            hint = did_you_mean(part, public)
+            raise ModelError(f"model {path!r}: {owner!r} has no attribute {part!r}{hint}")
         obj = getattr(obj, part)
     return obj
 
@@ -311,13 +312,5 @@ def _short(obj: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _close(word: str, options: list[str]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" Did you mean {match[0]!r}?" if match else ""
-
-
 def _suggest(word: str) -> str:
-    hint = _close(word.lower(), list(BUILTIN_MODELS))
-    return hint or f" Builtin models: {', '.join(BUILTIN_MODELS)}."
+    return did_you_mean(word, BUILTIN_MODELS) or f" (builtin models: {', '.join(BUILTIN_MODELS)})"

@@ -29,8 +29,8 @@ import pandas as pd
 
 from batchlab.errors import SpecError
 from batchlab.run.plan import MAX_TRIALS, CohortPlan, plan, trials_frame
-from batchlab.spec import Study, load_study
 from batchlab.store import Store
+from batchlab.study import Study, load_study
 
 
 class Progress:
@@ -152,7 +152,7 @@ def run_study(
     """Run (or resume) a study into a store.
 
     Args:
-        source: a :class:`batchlab.spec.Study`, a builtin study name or a TOML path.
+        source: a :class:`batchlab.study.Study`, a builtin study name or a TOML path.
         store: a :class:`batchlab.store.Store` or a path (default ``./batchlab.db`` or
             ``$BATCHLAB_STORE``).
         new: replace a stored study of the same name whose spec differs.

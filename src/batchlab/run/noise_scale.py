@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from batchlab.errors import SpecError
-from batchlab.spec import FULL, Study, load_study
+from batchlab.study import FULL, Study, load_study
 
 #: batches sampled per measurement of |g_B|^2 at the short run's batch size (not used by the
 #: prediction, which needs tr(Sigma) and |G|^2 only; kept so the stored study is complete)

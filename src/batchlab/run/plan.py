@@ -8,7 +8,7 @@ engine can train them as one ``jit(vmap(scan(step)))`` program; they differ only
 
 Example::
 
-    >>> from batchlab.spec import load_study
+    >>> from batchlab.study import load_study
     >>> study = load_study("seed003-flavors")
     >>> [(c.cohort, len(c.trials)) for c in plan(study, n_train=500)]
     [('bs500-sgd', 5), ('bs1-sgd', 10), ('bs32-sgd', 5)]
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from batchlab.errors import SpecError
-from batchlab.spec import Study
 from batchlab.store.schema import TRIALS, conform
+from batchlab.study import Study
 
 MAX_TRIALS = 10_000
 """Largest grid :func:`expand` accepts unless told otherwise."""

@@ -7,7 +7,6 @@ leaves either a whole chunk or nothing of it.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sqlite3
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from batchlab._suggest import ranked
 from batchlab.errors import StoreError
 from batchlab.store import _npz
 from batchlab.store._sql import DDL, SCHEMA_VERSION
@@ -213,11 +213,9 @@ class Store:
             names = self.study_names()
             if not names:
                 raise StoreError(f"no study {name!r}: the store {str(self.path)!r} is empty")
-            ranked = difflib.get_close_matches(name, names, n=len(names), cutoff=0.0)
-            ranked += [n for n in names if n not in ranked]
             raise StoreError(
                 f"no study {name!r} in store {str(self.path)!r}; "
-                f"studies present (closest first): {', '.join(ranked)}"
+                f"studies present (closest first): {', '.join(ranked(name, names))}"
             )
 
     def create_study(self, spec: Mapping[str, Any], spec_hash: str, trials: pd.DataFrame) -> None:
@@ -283,12 +281,6 @@ class Store:
         with self._write() as con:
             cursor = con.execute("DELETE FROM studies WHERE name = ?", (name,))
             return cursor.rowcount > 0
-
-    def set_study_status(self, name: str, status: str) -> None:
-        """Set a study's status (``pending``, ``running``, ``done``, ``failed`` ...)."""
-        with self._write() as con:
-            self._require(name)
-            con.execute("UPDATE studies SET status = ? WHERE name = ?", (status, name))
 
     def studies(self) -> pd.DataFrame:
         """One row per study: name, status, trials, cohorts, epochs, epochs_done,

@@ -10,71 +10,24 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from batchlab._columns import (
+    DIAGNOSTICS,
+    HISTORY,
+    HISTORY_EPOCH_COLUMNS,
+    HISTORY_TRIAL_COLUMNS,
+    TRIALS,
+)
 from batchlab.errors import StoreError
 
-TRIALS: dict[str, str] = {
-    "study": "str",
-    "trial": "int64",
-    "cohort": "str",
-    "seed": "int64",
-    "batch_size": "int64",
-    "learning_rate": "float64",
-    "momentum": "float64",
-    "optimizer": "str",
-    "warmup_epochs": "float64",
-    "epochs": "int64",
-    "status": "str",
-}
-"""trials: one row per trial."""
-
-HISTORY: dict[str, str] = {
-    "study": "str",
-    "trial": "int64",
-    "cohort": "str",
-    "seed": "int64",
-    "batch_size": "int64",
-    "learning_rate": "float64",
-    "momentum": "float64",
-    "epoch": "int64",
-    "updates": "int64",
-    "examples_seen": "int64",
-    "train_loss": "float64",
-    "train_accuracy": "float64",
-    "train_loss_end": "float64",
-    "train_accuracy_end": "float64",
-    "test_loss": "float64",
-    "test_accuracy": "float64",
-    "wall_seconds": "float64",
-    "diverged": "bool",
-}
-"""history: one row per (trial, epoch)."""
-
-HISTORY_TRIAL_COLUMNS = (
-    "study",
-    "trial",
-    "cohort",
-    "seed",
-    "batch_size",
-    "learning_rate",
-    "momentum",
-)
-"""The history columns that repeat the trial's settings (the store keeps them once, in trials)."""
-
-HISTORY_EPOCH_COLUMNS = tuple(c for c in HISTORY if c not in HISTORY_TRIAL_COLUMNS)
-"""The history columns measured per epoch (what ``commit_chunk`` needs besides ``trial``)."""
-
-DIAGNOSTICS: dict[str, str] = {
-    "study": "str",
-    "trial": "int64",
-    "epoch": "int64",
-    "quantity": "str",
-    "batch_size": "Int64",
-    "stat": "str",
-    "value": "float64",
-}
-"""diagnostics: gradient statistics, long format (batch_size is nullable)."""
-
-TRIAL_STATUSES = ("pending", "running", "done")
+__all__ = [
+    "DIAGNOSTICS",
+    "HISTORY",
+    "HISTORY_EPOCH_COLUMNS",
+    "HISTORY_TRIAL_COLUMNS",
+    "TRIALS",
+    "conform",
+    "empty",
+]
 
 
 def _dtype(name: str):

@@ -26,17 +26,15 @@ A study file looks like::
     seeds = 5
 """
 
-from batchlab.spec._load import builtin_studies, load_study, parse_toml
-from batchlab.spec._study import (
+from batchlab.study._load import builtin_studies, load_study, parse_toml
+from batchlab.study._study import (
     BATCH_FLAVORS,
     BUILTIN_DATASETS,
     FULL,
     LOSSES,
     LR_RULES,
-    METRICS,
     MODEL_KINDS,
     OPTIMIZERS,
-    X_AXES,
     Analysis,
     Diagnostics,
     LRRule,
@@ -52,10 +50,8 @@ __all__ = [
     "FULL",
     "LOSSES",
     "LR_RULES",
-    "METRICS",
     "MODEL_KINDS",
     "OPTIMIZERS",
-    "X_AXES",
     "Analysis",
     "Diagnostics",
     "LRRule",

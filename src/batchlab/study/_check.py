@@ -7,11 +7,11 @@ the form ``<path> = <value>: <what is valid>``.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from batchlab._suggest import did_you_mean as suggest
 from batchlab.errors import SpecError
 
 
@@ -24,12 +24,6 @@ def show(value: Any) -> str:
 def fail(path: str, value: Any, what: str) -> SpecError:
     """A SpecError naming the field, the value and what would be valid."""
     return SpecError(f"{path} = {show(value)}: {what}")
-
-
-def suggest(word: str, valid: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest valid word, or ``""``."""
-    close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def check_keys(data: Mapping[str, Any], valid: Iterable[str], section: str) -> None:

@@ -7,7 +7,7 @@ dataclass normalizes and validates its own fields in ``__post_init__`` (so ``Stu
 
 Example::
 
-    >>> from batchlab.spec import Study, Sweep
+    >>> from batchlab.study import Study, Sweep
     >>> s = Study(name="demo", dataset="blobs", epochs=5,
     ...           sweep=Sweep(batch_size=[8, "full"], learning_rate=[0.01], seeds=2))
     >>> s.n_trials
@@ -28,9 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from batchlab._columns import METRIC_KINDS, X_AXES
 from batchlab._seeds import MAX_SEED
 from batchlab.errors import SpecError
-from batchlab.spec import _check as c
+from batchlab.study import _check as c
 
 BUILTIN_DATASETS = ("blobs", "logic", "moons", "digits", "mnist1d")
 """Datasets batchlab ships; any other ``dataset`` must be a ``.csv`` or ``.npz`` file path."""
@@ -39,8 +40,6 @@ MODEL_KINDS = ("mlp", "cnn1d", "import")
 OPTIMIZERS = ("sgd", "adam")
 LOSSES = ("auto", "crossentropy", "binary_crossentropy", "mse")
 LR_RULES = ("none", "linear", "sqrt")
-METRICS = ("accuracy", "loss")
-X_AXES = ("epochs", "updates", "examples", "seconds")
 FULL = "full"
 BATCH_FLAVORS: dict[str, int | str] = {
     "full": FULL,
@@ -384,7 +383,7 @@ class Analysis(_Section):
             if not 0.0 < target <= 1.0:
                 raise c.fail("analysis.target_accuracy", target, "must be in (0, 1]")
             _set(self, "target_accuracy", target)
-        for name, valid in (("metrics", METRICS), ("x_axes", X_AXES)):
+        for name, valid in (("metrics", METRIC_KINDS), ("x_axes", tuple(X_AXES))):
             path = f"analysis.{name}"
             values = _axis(
                 getattr(self, name), path, lambda v, p, ok=valid: c.choice(v, p, ok), "value"
@@ -493,7 +492,7 @@ def _dataset(value: Any) -> str:
 class Study:
     """A named grid of trials plus its analysis settings.
 
-    Build one from a TOML file or a builtin name (:func:`batchlab.spec.load_study`), from a
+    Build one from a TOML file or a builtin name (:func:`batchlab.study.load_study`), from a
     dict (:meth:`from_dict`) or directly; sections may be given as dataclasses or dicts.
     ``to_dict`` / ``from_dict`` and ``to_toml`` / ``load_study`` round-trip exactly.
     """
@@ -646,8 +645,8 @@ class Study:
         return out
 
     def to_toml(self) -> str:
-        """The study as TOML text that :func:`batchlab.spec.load_study` reads back equal."""
-        from batchlab.spec._toml import dumps
+        """The study as TOML text that :func:`batchlab.study.load_study` reads back equal."""
+        from batchlab.study._toml import dumps
 
         return dumps(self.to_dict())
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from batchlab.errors import SpecError
-from batchlab.spec import _check as c
-from batchlab.spec._study import BUILTIN_DATASETS, Study
+from batchlab.study import _check as c
+from batchlab.study._study import BUILTIN_DATASETS, Study
 
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 

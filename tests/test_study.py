@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from batchlab.errors import SpecError
-from batchlab.spec import (
+from batchlab.study import (
     Diagnostics,
     Optimizer,
     Point,
