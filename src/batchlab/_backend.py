@@ -12,11 +12,12 @@ import sys
 from batchlab.errors import BackendError
 
 
-def keras():
-    """Return the ``keras`` module on the JAX backend.
+def select_jax() -> None:
+    """Make Keras's JAX backend the one Keras will use, without importing Keras.
 
-    Sets ``KERAS_BACKEND=jax`` when Keras has not been imported yet. If it was imported
-    earlier with another backend, raises :class:`BackendError` saying how to fix it.
+    Sets ``KERAS_BACKEND=jax`` when Keras has not been imported yet; raises
+    :class:`BackendError`, saying how to fix it, when another backend is asked for in the
+    environment or Keras was already imported with one. Cheap: ``import batchlab`` calls it.
     """
     if "keras" not in sys.modules:
         wanted = os.environ.get("KERAS_BACKEND", "jax")
@@ -26,13 +27,20 @@ def keras():
                 "Unset KERAS_BACKEND or set KERAS_BACKEND=jax."
             )
         os.environ["KERAS_BACKEND"] = "jax"
-    import keras as _keras
-
-    backend = _keras.backend.backend()
+        return
+    backend = sys.modules["keras"].backend.backend()
     if backend != "jax":
         raise BackendError(
             f"Keras was imported with the {backend!r} backend before batchlab; batchlab needs "
             "the 'jax' backend. Import batchlab before keras, or set KERAS_BACKEND=jax in the "
             "environment before Python starts."
         )
+
+
+def keras():
+    """Return the ``keras`` module on the JAX backend (see :func:`select_jax`)."""
+    select_jax()
+    import keras as _keras
+
+    select_jax()  # an import that raced us
     return _keras

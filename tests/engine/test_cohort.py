@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import batchlab as bl
-from batchlab.engine import METRICS
+from batchlab._columns import EPOCH_METRICS as METRICS
+from batchlab.engine import Cohort
+from batchlab.study import Trial
 
 
 @pytest.fixture(scope="module")
@@ -12,8 +14,15 @@ def blobs():
     return bl.data.load_dataset("blobs")
 
 
+def as_trials(values, batch_size):
+    """Trials of one batch size from dicts of their values (seed, learning_rate, ...)."""
+    return [Trial(trial=i, batch_size=batch_size, **v) for i, v in enumerate(values)]
+
+
 def cohort(ds, trials, batch_size=7, optimizer=None, **kw):
-    return bl.Cohort(ds, bl.models.mlp([50]), optimizer or bl.sgd(0.9), batch_size, trials, **kw)
+    optimizer = optimizer or bl.sgd(momentum=0.9)
+    model = bl.models.mlp([50])
+    return Cohort(ds, model, optimizer, batch_size, as_trials(trials, batch_size), **kw)
 
 
 @pytest.mark.parametrize(("precision", "rtol"), [("float64", 1e-10), ("float32", 1e-4)])
@@ -23,7 +32,7 @@ def test_a_trial_in_a_cohort_gets_the_numbers_it_gets_alone(blobs, request, prec
     if precision == "float64":
         request.getfixturevalue("float64")
     trials = [
-        bl.TrialConfig(seed=s, learning_rate=lr, momentum=m)
+        dict(seed=s, learning_rate=lr, momentum=m)
         for s, lr, m in [(0, 0.01, 0.9), (1, 0.05, 0.0), (2, 0.001, 0.5), (3, 0.02, 0.9)]
     ]
     big = cohort(blobs, trials)
@@ -42,13 +51,14 @@ def regression_cohort(ds, trials, batch_size):
     # Linear outputs under MSE: an absurd rate makes the weights overflow to inf, then NaN
     # (Keras's clipped cross-entropy stays finite, so it would not show divergence quickly).
     model = bl.models.mlp([50], output="linear")
-    return bl.Cohort(ds, model, bl.sgd(0.9), batch_size, trials, loss="mse")
+    trials = as_trials(trials, batch_size)
+    return Cohort(ds, model, bl.sgd(momentum=0.9), batch_size, trials, loss="mse")
 
 
 def test_divergence_is_isolated(blobs):
     trials = [
-        bl.TrialConfig(seed=0, learning_rate=0.001, momentum=0.9),
-        bl.TrialConfig(seed=0, learning_rate=1e6, momentum=0.9),  # absurd: blows up
+        dict(seed=0, learning_rate=0.001, momentum=0.9),
+        dict(seed=0, learning_rate=1e6, momentum=0.9),  # absurd: blows up
     ]
     c = regression_cohort(blobs, trials, batch_size=32)
     _, rows = c.run(c.init_state(), 3)
@@ -64,7 +74,7 @@ def test_divergence_is_isolated(blobs):
 
 def test_divergence_marks_from_its_epoch_on(blobs):
     # Batch GD at a rate that is finite for the first epochs, then blows up.
-    trials = [bl.TrialConfig(seed=0, learning_rate=lr, momentum=0.9) for lr in (0.001, 0.5)]
+    trials = [dict(seed=0, learning_rate=lr, momentum=0.9) for lr in (0.001, 0.5)]
     c = regression_cohort(blobs, trials, batch_size=500)
     _, rows = c.run(c.init_state(), 30)
     bad = rows[rows.trial == 1].sort_values("epoch")
@@ -77,7 +87,7 @@ def test_divergence_marks_from_its_epoch_on(blobs):
 
 
 def test_state_round_trips_and_resumes_exactly(blobs):
-    trials = [bl.TrialConfig(seed=s, learning_rate=0.01, momentum=0.9) for s in (0, 1)]
+    trials = [dict(seed=s, learning_rate=0.01, momentum=0.9) for s in (0, 1)]
     c = cohort(blobs, trials, optimizer=bl.adam())
     full_state, full = c.run(c.init_state(), 3)
     s2, first = c.run(c.init_state(), 2)
@@ -93,16 +103,16 @@ def test_state_round_trips_and_resumes_exactly(blobs):
 
 
 def test_load_state_rejects_another_cohorts_checkpoint(blobs):
-    c = cohort(blobs, [bl.TrialConfig(seed=0, learning_rate=0.01)])
+    c = cohort(blobs, [dict(seed=0, learning_rate=0.01)])
     arrays = c.state_arrays(c.init_state())
-    other = cohort(blobs, [bl.TrialConfig(seed=s, learning_rate=0.01) for s in (0, 1)])
+    other = cohort(blobs, [dict(seed=s, learning_rate=0.01) for s in (0, 1)])
     with pytest.raises(bl.SpecError, match="checkpoint"):
         other.load_state(arrays)
 
 
 def test_ragged_batches_count_every_example_once(blobs):
     # 500 = 71 * 7 + 3: 72 updates per epoch, examples_seen 500 per epoch.
-    c = cohort(blobs, [bl.TrialConfig(seed=0, learning_rate=0.01)], batch_size=7)
+    c = cohort(blobs, [dict(seed=0, learning_rate=0.01)], batch_size=7)
     _, rows = c.run(c.init_state(), 2)
     assert c.steps_per_epoch == 72
     assert rows.updates.tolist() == [72, 144]
@@ -110,21 +120,19 @@ def test_ragged_batches_count_every_example_once(blobs):
 
 
 def test_shuffling_depends_on_seed_and_epoch_only(blobs):
-    a = cohort(blobs, [bl.TrialConfig(seed=4, learning_rate=0.01)], batch_size=16)
-    b = cohort(blobs, [bl.TrialConfig(seed=4, learning_rate=0.01)], batch_size=16)
+    a = cohort(blobs, [dict(seed=4, learning_rate=0.01)], batch_size=16)
+    b = cohort(blobs, [dict(seed=4, learning_rate=0.01)], batch_size=16)
     _, ra = a.run(a.init_state(), 2)
     _, rb = b.run(b.init_state(), 2)
     np.testing.assert_array_equal(ra[list(METRICS)].to_numpy(), rb[list(METRICS)].to_numpy())
-    c = cohort(blobs, [bl.TrialConfig(seed=4, learning_rate=0.01)], batch_size=16, shuffle=False)
+    c = cohort(blobs, [dict(seed=4, learning_rate=0.01)], batch_size=16, shuffle=False)
     _, rc = c.run(c.init_state(), 2)
     assert not np.array_equal(ra.train_loss.to_numpy(), rc.train_loss.to_numpy())
 
 
 def test_warmup_ramps_the_rate(blobs):
     # With warmup over many epochs the first epoch moves the weights less.
-    trials = [
-        bl.TrialConfig(seed=0, learning_rate=0.05, momentum=0.0, warmup_epochs=w) for w in (0, 10)
-    ]
+    trials = [dict(seed=0, learning_rate=0.05, momentum=0.0, warmup_epochs=w) for w in (0, 10)]
     c = cohort(blobs, trials, batch_size=500, optimizer=bl.sgd())
     s0 = c.init_state()
     s1, _ = c.run(s0, 1)
@@ -145,9 +153,9 @@ def test_multilabel_logic_with_mse():
     r = bl.train(
         "logic",
         bl.models.mlp([8], activation="sigmoid", init="glorot_uniform", output="sigmoid"),
-        bl.sgd(0.9),
+        bl.sgd(momentum=0.9),
         batch_size="full",
-        learning_rates=1.0,
+        learning_rate=1.0,
         seeds=1,
         epochs=300,
         loss="mse",
@@ -161,12 +169,12 @@ def test_multilabel_logic_with_mse():
     [
         (dict(batch_size=0), "batch_size"),
         (dict(batch_size=501), "batch_size"),
-        (dict(learning_rates=[0.01, -1.0]), "learning_rates"),
-        (dict(learning_rates=float("nan")), "learning_rates"),
+        (dict(learning_rate=[0.01, -1.0]), "learning_rate"),
+        (dict(learning_rate=float("nan")), "learning_rate"),
         (dict(seeds=[1, 1]), "seeds"),
         (dict(seeds=[-1]), "seeds"),
         (dict(epochs=0), "epochs"),
-        (dict(momentums=[1.5]), "momentum"),
+        (dict(momentum=[1.5]), "momentum"),
         (dict(loss="hinge"), "loss"),
         (dict(optimizer="sgd"), "optimizer"),
     ],

@@ -11,7 +11,7 @@ import pytest
 
 import batchlab as bl
 from batchlab import scratch
-from batchlab.engine import EpochOrders, epoch_order
+from batchlab.engine._orders import EpochOrders, epoch_order
 
 EPOCHS = 3
 SEED = 7
@@ -32,12 +32,11 @@ def test_engine_agrees_with_the_numpy_network(float64, batch_size, nesterov):
         model,
         bl.sgd(momentum=0.9, nesterov=nesterov),
         batch_size=batch_size,
-        learning_rates=0.01,
+        learning_rate=0.01,
         seeds=[SEED],
         epochs=EPOCHS,
     )
-    cohort = next(iter(result.cohorts.values()))
-    initial = [np.asarray(p[0]) for p in cohort.init_state().params]
+    initial = result.initial_weights(0)
     assert initial[0].dtype == np.float64
 
     net = scratch.MLP(
@@ -49,7 +48,7 @@ def test_engine_agrees_with_the_numpy_network(float64, batch_size, nesterov):
         net,
         ds.x_train.astype(np.float64),
         onehot,
-        batch_size=cohort.batch_size,
+        batch_size=int(result.trials.batch_size.iloc[0]),
         epochs=EPOCHS,
         lr=0.01,
         momentum=0.9,

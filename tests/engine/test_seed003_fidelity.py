@@ -39,7 +39,7 @@ def test_eight_batch_sizes_match_keras_fit():
         bl.models.mlp([50]),
         bl.sgd(momentum=0.9),
         batch_size=BATCH_SIZES,
-        learning_rates=0.01,
+        learning_rate=0.01,
         seeds=seeds,
         epochs=200,
     )
@@ -60,7 +60,7 @@ def test_the_four_runs_land_where_keras_fit_lands(name, batch_size, lr, reported
         bl.models.mlp([50]),
         bl.sgd(momentum=0.9),
         batch_size=batch_size,
-        learning_rates=lr,
+        learning_rate=lr,
         seeds=seeds,
         epochs=epochs,
     )

@@ -20,6 +20,8 @@ import pytest
 import batchlab as bl
 from batchlab.analysis.scaling import InverseBatchFit
 from batchlab.data import Dataset, load_dataset
+from batchlab.engine import Cohort
+from batchlab.study import Trial
 
 #: the small batches decide the slope, tr(Sigma): they are noisy but cheap, so sample many;
 #: the large ones decide the intercept, |G|^2: they are precise but dear, so sample few
@@ -65,12 +67,12 @@ def _check_law(rows: pd.DataFrame, n: int, where: str) -> None:
 def test_inverse_batch_law_on_the_engine(name):
     dataset = load_dataset(name)
     n_small, n_large, largest = LAWS[name]
-    cohort = bl.Cohort(
+    cohort = Cohort(
         dataset,
         bl.models.mlp([50]),
         bl.sgd(),
         32,
-        [bl.TrialConfig(seed=0, learning_rate=0.01, momentum=0.9)],
+        [Trial(trial=0, seed=0, batch_size=32, learning_rate=0.01, momentum=0.9)],
     )
     state = cohort.init_state()
     _check_law(_law_points(cohort, state, n_small, n_large, largest), dataset.n_train, "init")
@@ -121,12 +123,12 @@ def _value(rows: pd.DataFrame, quantity: str, stat: str = "value", batch_size=No
 def test_cohort_measure_agrees_with_a_brute_force_loop():
     dataset = _small_digits()
     n = dataset.n_train
-    cohort = bl.Cohort(
+    cohort = Cohort(
         dataset,
         bl.models.mlp([8]),
         bl.sgd(),
         4,
-        [bl.TrialConfig(seed=s, learning_rate=0.1) for s in (0, 1)],
+        [Trial(trial=s, seed=s, batch_size=4, learning_rate=0.1) for s in (0, 1)],
     )
     names = ("grad_norm_sq", "full_grad_norm_sq", "trace_cov", "b_simple", "distance_from_init")
     state = cohort.init_state()

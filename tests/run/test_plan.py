@@ -8,9 +8,9 @@ import math
 import pytest
 
 from batchlab.errors import SpecError
-from batchlab.run.plan import CohortPlan, Trial, expand, plan, trials_frame
+from batchlab.run.plan import CohortPlan, expand, plan, trials_frame
 from batchlab.store.schema import TRIALS
-from batchlab.study import Study, load_study
+from batchlab.study import Study, Trial, load_study
 
 
 def grid(**sweep) -> Study:

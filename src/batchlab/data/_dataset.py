@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, fields
 
@@ -93,6 +94,19 @@ class Dataset:
     def __reduce__(self):
         # Rebuild through __init__ when unpickled (e.g. on a Ray worker): arrays stay read-only.
         return (Dataset, tuple(getattr(self, f.name) for f in fields(self)))
+
+    @property
+    def fingerprint(self) -> str:
+        """16 hex digits of a SHA-256 over the arrays and the labels' meaning: two datasets
+        with the same fingerprint train the same (a study defined in Python names its dataset
+        by it)."""
+        if "_fingerprint" not in self.__dict__:
+            h = hashlib.sha256(f"{self.task}|{self.n_classes}|{self.class_names}".encode())
+            for a in (self.x_train, self.y_train, self.x_test, self.y_test):
+                h.update(f"{a.dtype}{a.shape}".encode())
+                h.update(np.ascontiguousarray(a).tobytes())
+            object.__setattr__(self, "_fingerprint", h.hexdigest()[:16])
+        return self.__dict__["_fingerprint"]
 
     @property
     def n_train(self) -> int:

@@ -1,41 +1,22 @@
-"""The cohort engine: many Keras models trained at once on JAX, with Keras ``fit`` semantics."""
+"""The cohort engine: many Keras models trained at once on JAX, with Keras ``fit`` semantics.
 
-from batchlab.engine._cohort import (
-    DIAGNOSTICS_COLUMNS,
-    GRADIENT_QUANTITIES,
-    HISTORY_COLUMNS,
-    METRICS,
-    MOTION_QUANTITIES,
-    Cohort,
-    CohortState,
-    EpochOrders,
-    TrialConfig,
-    TrialValues,
-    epoch_order,
-)
-from batchlab.engine._losses import Head, make_head
-from batchlab.engine._optim import Optimizer, adam, keras_adam, scale_by_keras_adam, sgd
-from batchlab.engine._train import TrainResult, train
+A :class:`Cohort` is the trials of one batch size as one ``jit(vmap(scan))`` program; the
+runner (:mod:`batchlab.run`) makes and drives them. Internals (the state's types, Keras's
+epoch orders, the heads) live in the private modules.
+"""
+
+from batchlab.engine._cohort import HISTORY_COLUMNS, Cohort, Shared
+from batchlab.engine._measure import DIAGNOSTICS_COLUMNS
+from batchlab.engine._optim import optimizer_transform
+from batchlab.engine._orders import epoch_order
+from batchlab.engine._state import CohortState
 
 __all__ = [
     "DIAGNOSTICS_COLUMNS",
-    "GRADIENT_QUANTITIES",
-    "MOTION_QUANTITIES",
     "HISTORY_COLUMNS",
-    "METRICS",
     "Cohort",
     "CohortState",
-    "EpochOrders",
-    "Head",
-    "Optimizer",
-    "TrainResult",
-    "TrialConfig",
-    "TrialValues",
-    "adam",
-    "keras_adam",
-    "make_head",
-    "scale_by_keras_adam",
-    "sgd",
+    "Shared",
     "epoch_order",
-    "train",
+    "optimizer_transform",
 ]

@@ -12,6 +12,10 @@ zeroes the padding, nothing is repeated or dropped); the batch loss is the mean 
 batch's real examples. The ``train_loss``/``train_accuracy`` recorded per epoch are what
 ``fit`` reports (the mean over the epoch's batches weighted by batch size, at the weights each
 batch saw); ``*_end`` and ``test_*`` are exact full passes after the epoch.
+
+Cohorts are made and run by the runner (:func:`batchlab.run.train_chunks`); every way into
+training (``bl.train``, ``batchlab run``, the Ray executor, the noise-scale short run) goes
+through it.
 """
 
 from __future__ import annotations
@@ -21,8 +25,6 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
-from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -31,138 +33,63 @@ import optax
 import pandas as pd
 
 from batchlab._backend import keras
-from batchlab._columns import EPOCH_METRICS as METRICS
+from batchlab._columns import EPOCH_METRICS, HISTORY
 from batchlab._seeds import check_seed
 from batchlab.engine._init import seeded_model
 from batchlab.engine._losses import Head, make_head, output_activation
-from batchlab.engine._optim import Optimizer
+from batchlab.engine._optim import optimizer_transform
+from batchlab.engine._orders import EpochOrders
+from batchlab.engine._state import CohortState, TrialValues, from_arrays, to_arrays
 from batchlab.errors import ModelError, SpecError
+from batchlab.study import Optimizer, Trial
 
-# The diagnostics' random stream: fold_in(key(seed), STREAM) then the epoch. (The shuffling
-# stream is Keras's own, on the host: see epoch_order.)
-_DIAGNOSTICS_STREAM = 1
-
-GRADIENT_QUANTITIES = (
-    "grad_norm_sq",
-    "grad_norm",
-    "full_grad_norm_sq",
-    "trace_cov",
-    "b_simple",
-    "grad_snr",
-)
-"""Gradient statistics measured at scheduled epochs (seed 004, McCandlish et al. 2018)."""
-MOTION_QUANTITIES = ("distance_from_init", "update_norm")
-"""Cheap statistics of the weights' motion, measurable after every epoch."""
+HISTORY_COLUMNS = tuple(c for c in HISTORY if c not in ("study", "cohort"))
+"""The history columns a cohort's rows carry (the runner adds ``cohort``, the store
+``study``)."""
 
 
-@dataclass(frozen=True)
-class TrialConfig:
-    """The values that distinguish the trials of a cohort."""
+class Shared:
+    """What the cohorts of one study share: Keras's initial weights per seed (the same
+    builder and seed give the same weights) and the gradient-statistics programs (their
+    shapes do not depend on the batch size being trained). Dropped with the study's run, so
+    nothing outlives it."""
 
-    seed: int
-    """Initial weights (``keras.utils.set_random_seed(seed)``), shuffling, dropout."""
-    learning_rate: float
-    """Peak learning rate."""
-    momentum: float = 0.0
-    """SGD momentum, or Adam's beta_1."""
-    warmup_epochs: float = 0.0
-    """Linear learning-rate warmup, in epochs (0: none)."""
-    trial: int | None = None
-    """Trial id for the history table (default: position in the cohort)."""
+    def __init__(self) -> None:
+        self.weights: dict[int, tuple] = {}
+        """seed -> (model, trainable, non_trainable)."""
+        self.programs: dict = {}
+        """settings -> a compiled gradient-statistics program (see :mod:`._measure`)."""
 
 
-# Keras's first ``fit`` after ``compile`` draws one permutation to build its loss and metrics
-# (``Trainer._symbolic_build`` takes a batch from a fresh iterator); epoch e uses draw e + 1.
-_KERAS_BUILD_DRAWS = 1
-
-
-def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The order in which a trial sees the ``n`` training examples in epoch ``epoch``.
-
-    Exactly the permutation that Keras ``fit(shuffle=True)`` draws in that epoch (0-based) after
-    ``keras.utils.set_random_seed(seed)`` and ``compile``: ``np.random.seed(seed)`` starts the
-    stream, the first ``fit`` spends one ``np.random.permutation(n)`` building its loss and
-    metrics, then draws one per epoch. So a trial follows the batches its Keras twin sees, and
-    the order is a function of (seed, epoch) alone: a resumed run draws exactly what an
-    uninterrupted one does. Batches are consecutive slices of it; the last may be smaller.
-    ``(n,)`` int32. :class:`EpochOrders` draws the same stream without replaying it.
-    """
-    return EpochOrders(n)(seed, epoch)
-
-
-class EpochOrders:
-    """:func:`epoch_order` for many seeds and consecutive epochs, one draw per (seed, epoch).
-
-    Keeps each seed's generator where the last call left it; asking for an earlier epoch (a
-    resumed cohort, a test) replays the stream from the seed.
-
-    Example:
-        >>> import numpy as np
-        >>> orders = EpochOrders(5)
-        >>> bool(np.array_equal(orders(3, 2), epoch_order(3, 2, 5)))
-        True
-    """
-
-    def __init__(self, n: int):
-        self.n = int(n)
-        self._streams: dict[int, tuple[np.random.RandomState, int]] = {}  # seed -> (rng, next)
-
-    def __call__(self, seed: int, epoch: int) -> np.ndarray:
-        seed, epoch = check_seed(seed), int(epoch)
-        rng, next_epoch = self._streams.get(seed, (None, epoch + 1))
-        if rng is None or next_epoch > epoch:
-            rng, next_epoch = np.random.RandomState(seed), -_KERAS_BUILD_DRAWS
-        for _ in range(epoch - next_epoch):
-            rng.permutation(self.n)
-        self._streams[seed] = (rng, epoch + 1)
-        return rng.permutation(self.n).astype(np.int32)
-
-
-class TrialValues(NamedTuple):
-    """Per-trial traced values, each of shape (trials,)."""
-
-    seed: jax.Array
-    learning_rate: jax.Array
-    momentum: jax.Array
-    warmup_steps: jax.Array
-
-
-class CohortState(NamedTuple):
-    """Everything needed to continue a cohort; every leaf has a leading trials axis."""
-
-    params: list  # trainable variables, each (trials, *shape)
-    non_trainable: list  # non-trainable variables (BatchNorm statistics, dropout RNG state)
-    opt_state: Any  # optax state, leaves (trials, ...)
-    params0: list  # initial trainable variables (distance from init)
-    diverged: jax.Array  # (trials,) bool
-    epoch: jax.Array  # () int32: epochs completed
-    wall_seconds: jax.Array  # () float64-as-float32: training seconds so far
-
-
-@functools.cache
+@functools.lru_cache(maxsize=8)
 def _optimizer_init(optimizer: Optimizer):
-    """``jit(vmap(init))`` of an optimizer's state over trials; one program per optimizer."""
+    """``jit(vmap(init))`` of an optimizer's state over trials; one program per optimizer
+    (keyed by its value), shared by every cohort that uses it."""
 
     def init_one(params, learning_rate, momentum, warmup_steps):
-        return optimizer.transform(learning_rate, momentum, warmup_steps).init(params)
+        return optimizer_transform(optimizer, learning_rate, momentum, warmup_steps).init(params)
 
     return jax.jit(jax.vmap(init_one))
 
 
-def _check_trials(trials: Sequence[TrialConfig]) -> None:
+def _check_trials(trials: Sequence[Trial], batch_size: int) -> None:
     if len(trials) == 0:
         raise SpecError("trials: a cohort needs at least one trial; the grid is empty.")
     for i, t in enumerate(trials):
-        check_seed(t.seed, f"seeds[{i}]")
+        check_seed(t.seed, f"trials[{i}].seed")
         lr = t.learning_rate
         if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
-            raise SpecError(f"learning_rate[{i}]: {lr!r} is not valid; it must be finite and > 0.")
+            raise SpecError(f"trials[{i}].learning_rate: {lr!r} is not valid; it must be > 0.")
         m = t.momentum
         if not (isinstance(m, int | float) and math.isfinite(m) and 0 <= m < 1):
-            raise SpecError(f"momentum[{i}]: {m!r} is not valid; it must be in [0, 1).")
+            raise SpecError(f"trials[{i}].momentum: {m!r} is not valid; it must be in [0, 1).")
         w = t.warmup_epochs
         if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
-            raise SpecError(f"warmup_epochs[{i}]: {w!r} is not valid; it must be >= 0.")
+            raise SpecError(f"trials[{i}].warmup_epochs: {w!r} is not valid; it must be >= 0.")
+        if t.batch_size != batch_size:
+            raise SpecError(
+                f"trials[{i}].batch_size: {t.batch_size} is not the cohort's {batch_size}."
+            )
 
 
 class Cohort:
@@ -171,18 +98,21 @@ class Cohort:
     Args:
         dataset: a :class:`batchlab.data.Dataset`.
         builder: ``(input_shape, n_outputs) -> keras.Model`` (see ``batchlab.models``).
-        optimizer: a :class:`batchlab.Optimizer` (``bl.sgd(...)``, ``bl.adam(...)``).
+        optimizer: a :class:`batchlab.study.Optimizer` (``bl.sgd(...)``, ``bl.adam(...)``).
         batch_size: examples per update, in ``[1, n_train]``.
-        trials: the trials' values (:class:`TrialConfig` or anything with those attributes).
+        trials: the trials (:class:`batchlab.study.Trial`), each at ``batch_size``.
         loss: ``"auto"``, ``"crossentropy"``, ``"binary_crossentropy"`` or ``"mse"``.
         shuffle: reshuffle every epoch (Keras's default); ``False`` keeps the data order.
         eval_chunk: examples per forward pass in the full-set evaluations.
+        shared: what the cohorts of one study share (:class:`Shared`); default their own.
 
     Example:
         >>> import batchlab as bl
+        >>> from batchlab.engine import Cohort
+        >>> from batchlab.study import Trial
         >>> ds = bl.data.load_dataset("blobs")
-        >>> cohort = bl.Cohort(ds, bl.models.mlp([50]), bl.sgd(0.9), 32,
-        ...                    [bl.TrialConfig(seed=s, learning_rate=0.01) for s in range(3)])
+        >>> trials = [Trial(trial=s, seed=s, batch_size=32, learning_rate=0.01) for s in range(3)]
+        >>> cohort = Cohort(ds, bl.models.mlp([50]), bl.sgd(momentum=0.9), 32, trials)
         >>> state, rows = cohort.run(cohort.init_state(), epochs=2)
         >>> len(rows)
         6
@@ -194,36 +124,31 @@ class Cohort:
         builder: Callable,
         optimizer: Optimizer,
         batch_size: int,
-        trials: Sequence[TrialConfig],
+        trials: Sequence[Trial],
         *,
         loss: str = "auto",
         shuffle: bool = True,
         eval_chunk: int = 4096,
-        weights_cache: dict | None = None,
+        shared: Shared | None = None,
     ):
-        _check_trials(trials)
         if not (isinstance(batch_size, int | np.integer) and 1 <= batch_size <= dataset.n_train):
             raise SpecError(
                 f"batch_size: {batch_size!r} is not valid for dataset {dataset.name!r}; "
                 f"it must be an integer in [1, {dataset.n_train}] (the training set size)."
             )
+        _check_trials(trials, int(batch_size))
         self.dataset = dataset
         self.optimizer = optimizer
         self.batch_size = int(batch_size)
         self.trials = tuple(trials)
         self.shuffle = shuffle
-        self.trial_ids = np.array(
-            [t.trial if getattr(t, "trial", None) is not None else i for i, t in enumerate(trials)]
-        )
-        self._builder = builder
-        self._build = lambda: builder(dataset.input_shape, dataset.n_outputs)
-        # seed -> (model, trainable, non_trainable): Keras's initial weights per seed. Cohorts of
-        # one study share the cache: the same builder and seed give the same weights.
-        self._weights = {} if weights_cache is None else weights_cache
+        self.trial_ids = np.array([int(t.trial) for t in trials])
+        self.shared = shared if shared is not None else Shared()
+        build = lambda: builder(dataset.input_shape, dataset.n_outputs)  # noqa: E731
         for seed in dict.fromkeys(int(t.seed) for t in trials):
-            if seed not in self._weights:
-                self._weights[seed] = seeded_model(self._build, seed)
-        self.model = self._weights[int(trials[0].seed)][0]  # they all share the structure
+            if seed not in self.shared.weights:
+                self.shared.weights[seed] = seeded_model(build, seed)
+        self.model = self.shared.weights[int(trials[0].seed)][0]  # they all share the structure
         self._check_model()
         self.head: Head = make_head(
             dataset.task, loss, dataset.n_outputs, output_activation(self.model)
@@ -237,13 +162,19 @@ class Cohort:
         )
         self._eval_chunk = int(eval_chunk)
         self._epoch_orders = EpochOrders(dataset.n_train)
-        self._values()
+        self.values = TrialValues(
+            seed=jnp.asarray([int(t.seed) for t in self.trials], jnp.uint32),
+            learning_rate=jnp.asarray([float(t.learning_rate) for t in self.trials], dtype),
+            momentum=jnp.asarray([float(t.momentum) for t in self.trials], dtype),
+            warmup_steps=jnp.asarray(
+                [float(t.warmup_epochs) * self.steps_per_epoch for t in self.trials], dtype
+            ),
+        )
+        """The trials' values as device arrays, each (trials,)."""
         self._epoch_fn = None  # compiled by prepare(), lazily
         self._compiling: Future | None = None
         self.compile_seconds = 0.0
         """Seconds XLA spent compiling the epoch program (maybe in a background thread)."""
-        self.lower_seconds = 0.0
-        """Seconds spent tracing and lowering the epoch program."""
 
     # -- derived sizes ---------------------------------------------------------------------
     @property
@@ -267,28 +198,14 @@ class Cohort:
             raise ModelError("model: it has no trainable weights; build it before returning it.")
 
     # -- state -------------------------------------------------------------------------------
-    def _values(self) -> TrialValues:
-        """The trials' values as device arrays (made once, outside any trace)."""
-        if "_trial_values" not in self.__dict__:
-            f = keras().config.floatx()
-            self._trial_values = TrialValues(
-                seed=jnp.asarray([int(t.seed) for t in self.trials], jnp.uint32),
-                learning_rate=jnp.asarray([float(t.learning_rate) for t in self.trials], f),
-                momentum=jnp.asarray([float(t.momentum) for t in self.trials], f),
-                warmup_steps=jnp.asarray(
-                    [float(t.warmup_epochs) * self.steps_per_epoch for t in self.trials], f
-                ),
-            )
-        return self._trial_values
-
     def init_state(self) -> CohortState:
         """The state before the first epoch: Keras's initial weights for each trial's seed."""
-        per_trial = [self._weights[int(t.seed)] for t in self.trials]
+        per_trial = [self.shared.weights[int(t.seed)] for t in self.trials]
         params = [jnp.asarray(np.stack(ws)) for ws in zip(*(w[1] for w in per_trial), strict=True)]
         non_trainable = [
             jnp.asarray(np.stack(ws)) for ws in zip(*(w[2] for w in per_trial), strict=True)
         ]
-        values = self._values()
+        values = self.values
         opt_state = _optimizer_init(self.optimizer)(
             params, values.learning_rate, values.momentum, values.warmup_steps
         )
@@ -303,27 +220,12 @@ class Cohort:
         )
 
     def state_arrays(self, state: CohortState) -> dict[str, np.ndarray]:
-        """The state as named plain arrays (for a checkpoint); :meth:`load_state` inverts it."""
-        leaves = jax.tree_util.tree_flatten_with_path(state)[0]
-        return {jax.tree_util.keystr(path): np.asarray(leaf) for path, leaf in leaves}
+        """The state as named plain arrays (a checkpoint); :meth:`load_state` inverts it."""
+        return to_arrays(state)
 
     def load_state(self, arrays: dict[str, np.ndarray]) -> CohortState:
         """Rebuild a state from :meth:`state_arrays`, checking names, shapes and dtypes."""
-        template = jax.eval_shape(self.init_state)
-        paths, treedef = jax.tree_util.tree_flatten_with_path(template)
-        leaves = []
-        for path, spec in paths:
-            name = jax.tree_util.keystr(path)
-            if name not in arrays:
-                raise SpecError(f"checkpoint: array {name!r} is missing; it is not this cohort's.")
-            a = np.asarray(arrays[name])
-            if a.shape != spec.shape or a.dtype != spec.dtype:
-                raise SpecError(
-                    f"checkpoint: array {name!r} has shape {a.shape} {a.dtype}, expected "
-                    f"{spec.shape} {spec.dtype}; it is not this cohort's."
-                )
-            leaves.append(jnp.asarray(a))
-        return jax.tree_util.tree_unflatten(treedef, leaves)
+        return from_arrays(arrays, jax.eval_shape(self.init_state))
 
     # -- the compiled epoch ----------------------------------------------------------------
     def _forward(self, params, non_trainable, x, training):
@@ -365,7 +267,9 @@ class Cohort:
         pad = steps * b - n
         idx = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(steps, b)  # (steps, b)
         mask = (jnp.arange(steps * b) < n).reshape(steps, b)  # (steps, b): False on padding
-        opt = self.optimizer.transform(values.learning_rate, values.momentum, values.warmup_steps)
+        opt = optimizer_transform(
+            self.optimizer, values.learning_rate, values.momentum, values.warmup_steps
+        )
 
         def step(carry, batch):
             params, non_trainable, opt_state, loss_sum, hit_sum = carry
@@ -396,7 +300,7 @@ class Cohort:
         finite = jnp.isfinite(loss_sum) & jnp.all(
             jnp.array([jnp.all(jnp.isfinite(p)) for p in params])
         )
-        metrics = jnp.stack([loss_sum / n, hit_sum / n, *train_end, *test])  # (6,) = METRICS
+        metrics = jnp.stack([loss_sum / n, hit_sum / n, *train_end, *test])  # (6,) = EPOCH_METRICS
         return params, non_trainable, opt_state, metrics, ~finite
 
     def _epoch(self, state: CohortState, values: TrialValues, orders, x, y, x_test, y_test):
@@ -448,9 +352,7 @@ class Cohort:
         orders = self._orders(0)
 
         def lower_and_compile():
-            start = time.perf_counter()
-            lowered = jax.jit(self._epoch).lower(abstract, self._values(), orders, *self._data)
-            self.lower_seconds = time.perf_counter() - start
+            lowered = jax.jit(self._epoch).lower(abstract, self.values, orders, *self._data)
             tic = time.perf_counter()
             return lowered.compile(), time.perf_counter() - tic
 
@@ -468,68 +370,14 @@ class Cohort:
         return self._epoch_fn
 
     # -- diagnostics -------------------------------------------------------------------------
-    def measure(
-        self,
-        state: CohortState,
-        names: Sequence[str] = GRADIENT_QUANTITIES,
-        *,
-        batch_sizes: Sequence[int] = (),
-        n_batches: int = 100,
-        sample_size: int | None = None,
-        prev_state: CohortState | None = None,
-    ) -> pd.DataFrame:
+    def measure(self, state: CohortState, names: Sequence[str], **settings) -> pd.DataFrame:
         """Gradient statistics of every trial at ``state``, as diagnostics-table rows.
 
-        Vectorized over the cohort like training: one ``jit(vmap(measure))`` program per set
-        of settings. Mini-batches are sampled from a key derived from (seed, epoch), so a
-        resumed study measures exactly what an uninterrupted one does. Per-example losses are
-        the model's loss at ``training=False`` (no dropout), without regularization terms.
-        ``update_norm`` needs ``prev_state`` (the state one epoch earlier).
+        See :func:`batchlab.engine._measure.measure` for the settings.
         """
-        from batchlab.quantities import measure, to_rows
+        from batchlab.engine._measure import measure
 
-        names = tuple(n for n in names if n != "update_norm" or prev_state is not None)
-        settings = (names, tuple(int(b) for b in batch_sizes), int(n_batches), sample_size)
-        # Cohorts of one model and dataset share the program: its shapes do not depend on
-        # the batch size being trained, so a study compiles it once, not once per cohort.
-        key = (id(self._builder), id(self.dataset), self.head, keras().config.floatx(), settings)
-        cache = _MEASURE_PROGRAMS
-        if key not in cache:
-            x, y = self._data[0], self._data[1]
-
-            def one(params, non_trainable, params0, params_prev, seed, epoch):
-                def example_loss(p, x1, y1):
-                    y_pred, _, _ = self._forward(p, non_trainable, x1[None], training=False)
-                    return self.head.example_loss(y_pred, y1[None])[0]
-
-                rng = jax.random.fold_in(jax.random.key(seed), _DIAGNOSTICS_STREAM)
-                return measure(
-                    names,
-                    params,
-                    params0,
-                    example_loss,
-                    x,
-                    y,
-                    jax.random.fold_in(rng, epoch),
-                    settings[1],
-                    settings[2],
-                    sample_size,
-                    params_prev=params_prev,
-                )
-
-            program = jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, 0, None)))
-            cache[key] = (self._builder, self.dataset, program)
-        prev = prev_state.params if prev_state is not None else state.params
-        values = cache[key][2](
-            state.params,
-            state.non_trainable,
-            state.params0,
-            prev,
-            self._values().seed,
-            state.epoch,
-        )
-        rows = to_rows(jax.device_get(values), self.trial_ids, int(state.epoch))
-        return pd.DataFrame(rows, columns=list(DIAGNOSTICS_COLUMNS))
+        return measure(self, state, names, **settings)
 
     # -- running -----------------------------------------------------------------------------
     def run(
@@ -546,7 +394,7 @@ class Cohort:
         if not (isinstance(epochs, int | np.integer) and epochs >= 0):
             raise SpecError(f"epochs: {epochs!r} is not valid; it must be an integer >= 0.")
         fn = self._compiled()
-        values = self._values()
+        values = self.values
         start_epoch = int(state.epoch)
         seconds = float(state.wall_seconds)
         per_epoch, diverged, clock = [], [], []
@@ -580,29 +428,8 @@ class Cohort:
             "updates": np.repeat(epochs * self.steps_per_epoch, k),
             "examples_seen": np.repeat(epochs * self.dataset.n_train, k),
         }
-        for j, name in enumerate(METRICS):
+        for j, name in enumerate(EPOCH_METRICS):
             frame[name] = metrics[:, :, j].reshape(-1)
         frame["wall_seconds"] = np.repeat(clock, k)
         frame["diverged"] = np.asarray(jax.device_get(jnp.stack(diverged))).reshape(-1)
         return pd.DataFrame(frame)
-
-
-DIAGNOSTICS_COLUMNS = ("trial", "epoch", "quantity", "batch_size", "stat", "value")
-
-# (builder id, dataset id, head, floatx, settings) -> (builder, dataset, jitted program); the
-# builder and dataset are held so that their ids stay theirs.
-_MEASURE_PROGRAMS: dict = {}
-
-HISTORY_COLUMNS = (
-    "trial",
-    "seed",
-    "batch_size",
-    "learning_rate",
-    "momentum",
-    "epoch",
-    "updates",
-    "examples_seen",
-    *METRICS,
-    "wall_seconds",
-    "diverged",
-)

@@ -13,8 +13,7 @@ import jax.numpy as jnp
 
 from batchlab._backend import keras
 from batchlab.errors import SpecError
-
-LOSSES = ("auto", "crossentropy", "binary_crossentropy", "mse")
+from batchlab.study import LOSSES
 
 
 @dataclass(frozen=True)

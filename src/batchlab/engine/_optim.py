@@ -1,4 +1,7 @@
-"""Optimizers: Keras's SGD and Adam as optax gradient transformations.
+"""The optimizers' update rules: Keras's SGD and Adam as optax gradient transformations.
+
+:class:`batchlab.study.Optimizer` says which optimizer a study uses (pure data);
+:func:`optimizer_transform` makes its optax transformation for one trial.
 
 The learning rate and momentum of every trial are traced values (``optax.inject_hyperparams``),
 so trials with different rates train inside one compiled cohort. The update rules are those
@@ -13,83 +16,34 @@ of ``keras.optimizers.SGD`` and ``keras.optimizers.Adam``, which are the referen
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from batchlab.errors import SpecError
+from batchlab.study import Optimizer
 
 
-@dataclass(frozen=True)
-class Optimizer:
-    """What fixes an optimizer's state shape; rates and momenta are per trial."""
+def optimizer_transform(
+    optimizer: Optimizer, learning_rate, momentum, warmup_steps
+) -> optax.GradientTransformation:
+    """The optax transformation of one trial of ``optimizer`` (values may be traced).
 
-    name: str = "sgd"
-    """``"sgd"`` (with momentum and optional Nesterov) or ``"adam"``."""
-    nesterov: bool = False
-    """Nesterov momentum (SGD only)."""
-    momentum: float = 0.0
-    """Default momentum for trials that do not give one (SGD); Adam uses ``beta_1``."""
-    beta_1: float = 0.9
-    """Adam's first-moment decay (Keras default)."""
-    beta_2: float = 0.999
-    """Adam's second-moment decay (Keras default)."""
-    epsilon: float = 1e-7
-    """Adam's epsilon (Keras default, placed as Keras places it)."""
-
-    def __post_init__(self) -> None:
-        if self.name not in ("sgd", "adam"):
-            raise SpecError(f"optimizer.name: {self.name!r} is not valid; use 'sgd' or 'adam'.")
-        for field, value, lo, hi in (
-            ("momentum", self.momentum, 0.0, 1.0),
-            ("beta_1", self.beta_1, 0.0, 1.0),
-            ("beta_2", self.beta_2, 0.0, 1.0),
-        ):
-            if not (isinstance(value, int | float) and math.isfinite(value) and lo <= value < hi):
-                raise SpecError(f"optimizer.{field}: {value!r} is not valid; it must be in [0, 1).")
-        if not (isinstance(self.epsilon, int | float) and self.epsilon > 0):
-            raise SpecError(f"optimizer.epsilon: {self.epsilon!r} is not valid; it must be > 0.")
-        if self.nesterov and self.name != "sgd":
-            raise SpecError("optimizer.nesterov: Nesterov momentum applies to 'sgd' only.")
-
-    @property
-    def kind(self) -> str:
-        """``"sgd"``, ``"nesterov"`` or ``"adam"``: the optimizer column of the trials table."""
-        return "nesterov" if self.nesterov else self.name
-
-    @property
-    def default_momentum(self) -> float:
-        """The momentum column for a trial that gives none (Adam reports beta_1)."""
-        return self.beta_1 if self.name == "adam" else self.momentum
-
-    def transform(self, learning_rate, momentum, warmup_steps) -> optax.GradientTransformation:
-        """The optax transformation for one trial (values may be traced).
-
-        ``learning_rate`` is the peak rate, reached linearly over ``warmup_steps`` updates
-        (0: no warmup); ``momentum`` is SGD's momentum or Adam's beta_1.
-        """
-        schedule = warmup_schedule(learning_rate, warmup_steps)
-        if self.name == "sgd":
-            return optax.inject_hyperparams(optax.sgd, static_args=("nesterov",))(
-                learning_rate=schedule, momentum=momentum, nesterov=self.nesterov
-            )
-        return optax.inject_hyperparams(keras_adam)(
-            learning_rate=schedule, beta_1=momentum, beta_2=self.beta_2, epsilon=self.epsilon
+    ``learning_rate`` is the peak rate, reached linearly over ``warmup_steps`` updates
+    (0: no warmup); ``momentum`` is SGD's momentum or Adam's beta_1.
+    """
+    schedule = warmup_schedule(learning_rate, warmup_steps)
+    if optimizer.name == "sgd":
+        return optax.inject_hyperparams(optax.sgd, static_args=("nesterov",))(
+            learning_rate=schedule, momentum=momentum, nesterov=optimizer.nesterov
         )
-
-
-def sgd(momentum: float = 0.0, nesterov: bool = False) -> Optimizer:
-    """Keras's SGD: ``bl.sgd(momentum=0.9)`` is ``keras.optimizers.SGD(lr, momentum=0.9)``."""
-    return Optimizer("sgd", nesterov=nesterov, momentum=momentum)
-
-
-def adam(beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> Optimizer:
-    """Keras's Adam, epsilon placed as Keras places it."""
-    return Optimizer("adam", beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    return optax.inject_hyperparams(keras_adam)(
+        learning_rate=schedule,
+        beta_1=momentum,
+        beta_2=optimizer.beta_2,
+        epsilon=optimizer.epsilon,
+    )
 
 
 def warmup_schedule(learning_rate, warmup_steps):

@@ -29,7 +29,7 @@ Example:
     ['grad_norm_sq[2].mean', 'grad_norm_sq[2].std', 'trace_cov.value']
 """
 
-from batchlab.quantities._measure import QUANTITIES, measure, to_rows
+from batchlab.quantities._measure import QUANTITIES, measure, names, to_rows
 from batchlab.quantities._quantity import Quantity, format_key, parse_key
 from batchlab.quantities.b_simple import b_simple
 from batchlab.quantities.distance import distance_from_init, update_norm
@@ -49,6 +49,7 @@ __all__ = [
     "full_gradient",
     "grad_snr",
     "measure",
+    "names",
     "parse_key",
     "sample_batches",
     "to_rows",

@@ -33,6 +33,16 @@ QUANTITIES: dict[str, Quantity] = {
 }
 """Every quantity by its diagnostics-table name."""
 
+_SCHEDULES = {"distance_from_init": "every_epoch", "update_norm": "every_epoch"}
+
+
+def names(schedule: str | None = None) -> tuple[str, ...]:
+    """Quantity names, all or those of one schedule ("scheduled" or "every_epoch")."""
+    return tuple(
+        n for n in QUANTITIES if schedule is None or _SCHEDULES.get(n, "scheduled") == schedule
+    )
+
+
 _SAMPLED = {"grad_norm_sq", "grad_norm"}  # need a key and batch sizes
 _FULL = {"full_grad_norm_sq", "trace_cov", "b_simple", "grad_snr"}  # need n >= 2
 

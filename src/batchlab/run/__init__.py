@@ -9,7 +9,8 @@ from batchlab.run._runner import (
     spec_difference,
     train_chunks,
 )
-from batchlab.run.plan import MAX_TRIALS, CohortPlan, Trial, expand, plan, trials_frame
+from batchlab.run._train import study_from_arguments, train
+from batchlab.run.plan import MAX_TRIALS, CohortPlan, expand, plan, trials_frame
 
 __all__ = [
     "EXECUTORS",
@@ -18,11 +19,12 @@ __all__ = [
     "CohortPlan",
     "Progress",
     "RunReport",
-    "Trial",
     "expand",
     "plan",
     "run_study",
     "spec_difference",
+    "study_from_arguments",
+    "train",
     "train_chunks",
     "trials_frame",
 ]

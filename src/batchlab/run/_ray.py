@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Sequence
 
 from batchlab.errors import BatchlabError, SpecError
-from batchlab.run._runner import engine_parts, resume_point, train_chunks
+from batchlab.run._runner import new_cohort, resume_point, train_chunks
 
 
 def _import_ray():
@@ -40,10 +40,7 @@ def _import_ray():
 def cohort_chunks(study, p, dataset, epoch: int, checkpoint, commit_seconds: float):
     """A Ray generator task: train cohort ``p`` from ``epoch`` (state ``checkpoint``, plain
     arrays, or None at epoch 0) and yield its chunks."""
-    from batchlab.engine import Cohort
-
-    builder, optimizer = engine_parts(study)
-    cohort = Cohort(dataset, builder, optimizer, p.batch_size, p.trials, loss=study.loss)
+    cohort = new_cohort(study, p, dataset)
     state = cohort.init_state() if checkpoint is None else cohort.load_state(checkpoint)
     yield from train_chunks(study, p, cohort, state, epoch, commit_seconds)
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from batchlab._suggest import did_you_mean
 from batchlab.errors import SpecError
 from batchlab.run.plan import MAX_TRIALS, CohortPlan, plan, trials_frame
 from batchlab.store import Store
@@ -101,9 +102,11 @@ class Chunk:
 
 
 def spec_difference(old: dict, new: dict) -> str:
-    """A unified diff of two specs as TOML, for the 'changed spec' refusal."""
-    a = Study.from_dict(old).to_toml().splitlines()
-    b = Study.from_dict(new).to_toml().splitlines()
+    """A unified diff of two specs (``Study.to_dict()``) as TOML, for the 'changed spec'
+    refusal."""
+    from batchlab.study._toml import dumps
+
+    a, b = dumps(old).splitlines(), dumps(new).splitlines()
     return "\n".join(difflib.unified_diff(a, b, "stored", "given", lineterm="", n=0))
 
 
@@ -119,6 +122,8 @@ def prepare(study: Study, store: Store, *, new: bool, max_trials: int, max_cohor
 
     dataset = load_dataset(study.dataset, **study.dataset_options)
     plans = plan(study, dataset.n_train, max_cohort_size=max_cohort_size, max_trials=max_trials)
+    if study.diagnostics.enabled:
+        diagnostic_quantities(study)  # names checked before anything is stored
     stored = store.get_study(study.name)
     if stored is not None and stored["spec_hash"] != study.spec_hash:
         if not new:
@@ -172,11 +177,12 @@ def run_study(
     """
     if isinstance(commit_seconds, bool) or not (
         isinstance(commit_seconds, int | float)
-        and math.isfinite(commit_seconds)
+        and not math.isnan(commit_seconds)
         and commit_seconds >= 0
     ):
         raise SpecError(
-            f"commit_seconds: {commit_seconds!r} is not valid; it must be a number >= 0."
+            f"commit_seconds: {commit_seconds!r} is not valid; it must be a number >= 0 "
+            "(inf: commit each cohort once, when it ends)."
         )
     if executor not in EXECUTORS:
         raise SpecError(
@@ -228,16 +234,21 @@ def run_study(
             st.close()
 
 
-def engine_parts(study: Study):
-    """The engine's view of a study: ``(model builder, optimizer)``."""
-    from batchlab.engine import Optimizer as EngineOptimizer
+def new_cohort(study: Study, p: CohortPlan, dataset, shared=None):
+    """The engine's cohort for plan ``p`` of ``study`` (both executors make them here)."""
+    from batchlab.engine import Cohort
     from batchlab.models import resolve_model
 
-    o = study.optimizer
-    optimizer = EngineOptimizer(
-        o.name, nesterov=o.nesterov, beta_1=o.beta_1, beta_2=o.beta_2, epsilon=o.epsilon
+    return Cohort(
+        dataset,
+        resolve_model(study.model),
+        study.optimizer,
+        p.batch_size,
+        p.trials,
+        loss=study.loss,
+        shuffle=study.shuffle,
+        shared=shared,
     )
-    return resolve_model(study.model), optimizer
 
 
 def resume_point(st: Store, study: str, cohort: str, done: dict[str, int]):
@@ -252,22 +263,10 @@ def resume_point(st: Store, study: str, cohort: str, done: dict[str, int]):
 def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> dict[str, float]:
     """The local executor: every pending cohort in this process, one after the other, the
     next ones compiling in a background thread meanwhile. Returns compile seconds by cohort."""
-    from batchlab.engine import Cohort
+    from batchlab.engine import Shared
 
-    builder, optimizer = engine_parts(study)
-    weights: dict = {}  # seed -> Keras's initial weights, shared by the cohorts
-    cohorts = [
-        Cohort(
-            dataset,
-            builder,
-            optimizer,
-            p.batch_size,
-            p.trials,
-            loss=study.loss,
-            weights_cache=weights,
-        )
-        for p in pending
-    ]
+    shared = Shared()  # Keras's initial weights per seed, the statistics programs
+    cohorts = [new_cohort(study, p, dataset, shared) for p in pending]
     compile_s = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile") as pool:
         for cohort in cohorts:
@@ -283,6 +282,28 @@ def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> di
             compile_s[p.cohort] = cohort.compile_seconds
             progress.cohort_done(p, cohort.compile_seconds, time.perf_counter() - tic)
     return compile_s
+
+
+def diagnostic_quantities(study: Study) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The study's gradient statistics: ``(scheduled, every_epoch)`` quantity names.
+
+    ``[diagnostics] quantities`` (default all) split by the registry's schedule; an unknown
+    name is a SpecError naming it and the valid ones.
+    """
+    from batchlab import quantities
+
+    wanted = study.diagnostics.quantities
+    known = quantities.names()
+    for i, name in enumerate(wanted or ()):
+        if name not in known:
+            raise SpecError(
+                f"diagnostics.quantities[{i}] = {name!r}: not a quantity"
+                f"{did_you_mean(name, known)} (quantities: {', '.join(known)})"
+            )
+    return tuple(
+        tuple(n for n in quantities.names(schedule) if wanted is None or n in wanted)
+        for schedule in ("scheduled", "every_epoch")
+    )
 
 
 def train_chunks(
@@ -303,15 +324,14 @@ def train_chunks(
     size of the epoch's update) after every epoch; their rows go into the same chunk as the
     epoch's metrics.
     """
-    from batchlab.engine import GRADIENT_QUANTITIES, MOTION_QUANTITIES
-
     diag = study.diagnostics
+    scheduled, every_epoch = diagnostic_quantities(study)
     sizes = tuple(b for b in diag.batch_sizes if b <= cohort.dataset.n_train)
 
     def gradients(s):
         return cohort.measure(
             s,
-            GRADIENT_QUANTITIES,
+            scheduled,
             batch_sizes=sizes,
             n_batches=diag.n_batches,
             sample_size=diag.sample_size,
@@ -319,7 +339,7 @@ def train_chunks(
 
     pending: list[pd.DataFrame] = []
     pending_diag: list[pd.DataFrame] = []
-    if diag.enabled and epoch == 0 and 0 in diag.epochs:
+    if diag.enabled and epoch == 0 and 0 in diag.epochs and scheduled:
         pending_diag.append(gradients(state))
     last_commit = time.perf_counter()
     while epoch < p.epochs:
@@ -328,8 +348,8 @@ def train_chunks(
         epoch += 1
         pending.append(rows)
         if diag.enabled:
-            pending_diag.append(cohort.measure(state, MOTION_QUANTITIES, prev_state=previous))
-            if epoch in diag.epochs:
+            pending_diag.append(cohort.measure(state, every_epoch, prev_state=previous))
+            if epoch in diag.epochs and scheduled:
                 pending_diag.append(gradients(state))
         finished = epoch == p.epochs
         if finished or time.perf_counter() - last_commit >= commit_seconds:

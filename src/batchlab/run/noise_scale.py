@@ -3,14 +3,15 @@ measured after every epoch.
 
 :func:`short_study` cuts a study down to one batch size (default the sweep's median), a few
 seeds and epochs, with the gradient statistics measured at every epoch (0 = at
-initialization); :func:`short_run` trains it -- directly with a :class:`batchlab.Cohort`, or,
-given a store, as a study in it (``{name}-noise-scale``, so its figures can be drawn later) --
-and returns its history and diagnostics tables, which
+initialization); :func:`short_run` runs it like any study (:func:`batchlab.run.run_study`), in
+memory or in a store (``{name}-noise-scale``, so its figures can be drawn later), and returns
+its history and diagnostics tables, which
 :class:`batchlab.analysis.noise_scale.NoiseScalePrediction` reads.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -20,9 +21,10 @@ from batchlab.errors import SpecError
 from batchlab.study import FULL, Study, load_study
 
 #: batches sampled per measurement of |g_B|^2 at the short run's batch size (not used by the
-#: prediction, which needs tr(Sigma) and |G|^2 only; kept so the stored study is complete)
+#: prediction, which needs tr(Sigma) and |G|^2 only; a kept short run records it for figures)
 N_BATCHES = 16
-#: what the in-memory short run measures after every epoch: B_simple and its two parts
+#: what the short run measures after every epoch: B_simple and its two parts (the prediction
+#: reads nothing else)
 QUANTITIES = ("full_grad_norm_sq", "trace_cov", "b_simple")
 
 
@@ -55,7 +57,13 @@ def sweep_batch_sizes(study: Study, n_train: int) -> tuple[int, ...]:
 
 
 def short_study(
-    study: Study, n_train: int, *, batch_size: int | None = None, epochs: int = 5, seeds: int = 2
+    study: Study,
+    n_train: int,
+    *,
+    batch_size: int | None = None,
+    epochs: int = 5,
+    seeds: int = 2,
+    quantities: tuple[str, ...] | None = None,
 ) -> Study:
     """``study`` cut down to a short run at one batch size.
 
@@ -66,6 +74,7 @@ def short_study(
             (the lower of the two middle ones for an even count).
         epochs: epochs to train (B_simple is measured after each, and at initialization).
         seeds: the first ``seeds`` of the study's seeds.
+        quantities: the statistics to record (default all of them).
 
     Every learning rate (and momentum) the sweep gives that batch size is kept; the short
     study is named ``{study.name}-noise-scale``.
@@ -94,6 +103,8 @@ def short_study(
         "batch_sizes": [batch_size],
         "n_batches": N_BATCHES,
     }
+    if quantities is not None:
+        diagnostics["quantities"] = list(quantities)
     if study.diagnostics.sample_size is not None:
         diagnostics["sample_size"] = study.diagnostics.sample_size
     return study.replace(
@@ -117,12 +128,14 @@ def short_run(
 ) -> ShortRun:
     """Train the short run of a study and measure B_simple after every epoch.
 
+    The short study (:func:`short_study`) runs like any study, through
+    :func:`batchlab.run.run_study`: in memory, or in ``store`` when one is given (replacing an
+    earlier short run of the same name), so its figures can be drawn later.
+
     Args:
         source: a :class:`Study`, a builtin study name or a TOML path.
         batch_size, epochs, seeds: see :func:`short_study`.
-        store: None (default) to train in memory with :class:`batchlab.Cohort`; a store (or
-            path) to run the short study into it with :func:`batchlab.run.run_study`
-            (replacing an earlier short run of the same name).
+        store: None (default) to keep nothing; a store (or path) to keep the short study in.
 
     Returns:
         A :class:`ShortRun` with its history and diagnostics.
@@ -133,49 +146,23 @@ def short_run(
         (32, [0, 1, 2])
     """
     from batchlab.data import load_dataset
+    from batchlab.run._runner import run_study
+    from batchlab.store import MEMORY, Store, load
 
     study = load_study(source)
     dataset = load_dataset(study.dataset, **study.dataset_options)
-    short = short_study(study, dataset.n_train, batch_size=batch_size, epochs=epochs, seeds=seeds)
+    short = short_study(
+        study,
+        dataset.n_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        seeds=seeds,
+        quantities=QUANTITIES if store is None else None,  # a kept run can draw every figure
+    )
     sizes = sweep_batch_sizes(study, dataset.n_train)
     tic = time.perf_counter()
-    if store is None:
-        history, diagnostics = _train(short, dataset)
-    else:
-        from batchlab.run._runner import run_study
-        from batchlab.store import load
-
-        run_study(short, store=store, new=True)
-        tables = load(short.name, store=store)
-        history, diagnostics = tables.history, tables.diagnostics
+    with Store(MEMORY if store is None else store) as st:
+        run_study(short, store=st, new=True, commit_seconds=math.inf if store is None else 2.0)
+        tables = load(short.name, store=st)
     seconds = time.perf_counter() - tic
-    return ShortRun(short, sizes, dataset.n_train, history, diagnostics, seconds)
-
-
-def _train(short: Study, dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Train the short study in memory, measuring :data:`QUANTITIES` after every epoch.
-
-    Only what the prediction reads: the runner (the ``store`` path) measures every gradient
-    statistic and the weights' motion, whose compilation costs a few seconds more.
-    """
-    from batchlab.engine import Cohort
-    from batchlab.engine import Optimizer as EngineOptimizer
-    from batchlab.models import resolve_model
-    from batchlab.run.plan import plan
-
-    o = short.optimizer
-    optimizer = EngineOptimizer(
-        o.name, nesterov=o.nesterov, beta_1=o.beta_1, beta_2=o.beta_2, epsilon=o.epsilon
-    )
-    builder = resolve_model(short.model)
-    sample_size = short.diagnostics.sample_size
-    history, diagnostics = [], []
-    for p in plan(short, dataset.n_train):
-        cohort = Cohort(dataset, builder, optimizer, p.batch_size, p.trials, loss=short.loss)
-        state = cohort.init_state()
-        diagnostics.append(cohort.measure(state, QUANTITIES, sample_size=sample_size))
-        for _ in range(p.epochs):
-            state, rows = cohort.run(state, 1)
-            history.append(rows)
-            diagnostics.append(cohort.measure(state, QUANTITIES, sample_size=sample_size))
-    return pd.concat(history, ignore_index=True), pd.concat(diagnostics, ignore_index=True)
+    return ShortRun(short, sizes, dataset.n_train, tables.history, tables.diagnostics, seconds)

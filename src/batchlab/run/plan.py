@@ -24,39 +24,10 @@ import pandas as pd
 
 from batchlab.errors import SpecError
 from batchlab.store.schema import TRIALS, conform
-from batchlab.study import Study
+from batchlab.study import Study, Trial
 
 MAX_TRIALS = 10_000
 """Largest grid :func:`expand` accepts unless told otherwise."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Trial:
-    """One training run, every value resolved."""
-
-    trial: int
-    """Trial id, unique within the study: the position in grid order (0-based)."""
-    seed: int
-    """Seed of the initial weights and of the shuffling."""
-    batch_size: int
-    """Examples per update (``"full"`` resolved to the training-set size)."""
-    learning_rate: float
-    """The (peak) learning rate actually used: ``base_learning_rate`` after the lr rule."""
-    base_learning_rate: float
-    """The sweep's learning rate (the rate at the reference batch size under a rule)."""
-    momentum: float
-    """SGD momentum (0 for plain SGD); Adam's beta_1 for Adam."""
-    warmup_epochs: float
-    """Linear warmup length in epochs (0 = none)."""
-    optimizer: str
-    """``"sgd"``, ``"nesterov"`` or ``"adam"``."""
-    epochs: int
-    """Epochs planned."""
-
-    @property
-    def cohort_key(self) -> tuple[int, str, int]:
-        """What fixes the arrays' shapes: (batch_size, optimizer, epochs)."""
-        return (self.batch_size, self.optimizer, self.epochs)
 
 
 @dataclass(frozen=True, kw_only=True)

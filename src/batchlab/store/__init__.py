@@ -8,11 +8,12 @@ columns and dtypes are those of docs/schema.md (:mod:`batchlab.store.schema`).
 
 from batchlab.store._export import FORMATS, export, tidy
 from batchlab.store._sql import SCHEMA_VERSION
-from batchlab.store._store import Store, default_store_path
+from batchlab.store._store import MEMORY, Store, default_store_path
 from batchlab.store._tables import Tables, load
 
 __all__ = [
     "FORMATS",
+    "MEMORY",
     "SCHEMA_VERSION",
     "Store",
     "Tables",

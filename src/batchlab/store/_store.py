@@ -35,6 +35,8 @@ from batchlab.store.schema import (
 ENV_VAR = "BATCHLAB_STORE"
 DEFAULT_NAME = "batchlab.db"
 BUSY_TIMEOUT_S = 30.0
+MEMORY = ":memory:"
+"""The path of a store that lives in this process's memory only (``bl.train``'s default)."""
 
 _HISTORY_SQL_COLUMNS = ("study", "trial", *HISTORY_EPOCH_COLUMNS)
 _TRIALS_SQL_COLUMNS = tuple(TRIALS)
@@ -70,7 +72,8 @@ class Store:
     """A batchlab store (an SQLite file).
 
     Args:
-        path: the file; ``None`` = :func:`default_store_path`.
+        path: the file; ``None`` = :func:`default_store_path`; ``":memory:"`` for a store in
+            memory, gone when closed.
         create: make a new store when the file does not exist (else StoreError).
         timeout: seconds a write waits for another process's transaction.
 
@@ -85,9 +88,10 @@ class Store:
         timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
-        if self.path.is_dir():
+        memory = str(path) == MEMORY
+        if not memory and self.path.is_dir():
             raise StoreError(f"store path {str(self.path)!r} is a directory, not a file")
-        if not self.path.exists():
+        if not memory and not self.path.exists():
             if not create:
                 raise StoreError(f"no store at {str(self.path)!r}")
             if not self.path.parent.exists():
@@ -96,7 +100,8 @@ class Store:
                     f"{str(self.path.parent)!r} does not exist"
                 )
         try:
-            self._con = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            target = MEMORY if memory else self.path
+            self._con = sqlite3.connect(target, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open store {str(self.path)!r}: {exc}") from None
         try:

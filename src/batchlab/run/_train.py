@@ -1,0 +1,156 @@
+"""``bl.train``: a grid from Python, run as a study through the one path.
+
+It builds a :class:`batchlab.study.Study` from its arguments and runs it with
+:func:`batchlab.run.run_study` -- the planner, the same chunk generator as the CLI and the Ray
+executor -- into a store in memory (or the store the caller names, where it can be resumed).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from batchlab._results import Results
+from batchlab.errors import SpecError
+from batchlab.study import Diagnostics, Optimizer, Study, Sweep, sgd
+
+
+def _as_list(value) -> list:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
+
+
+def study_from_arguments(
+    dataset: Any = "blobs",
+    model: Any = None,
+    optimizer: Optimizer | None = None,
+    batch_size: int | str | Sequence[int | str] = 32,
+    learning_rate: float | Sequence[float] = 0.01,
+    seeds: int | Iterable[int] = 1,
+    epochs: int = 200,
+    *,
+    momentum: float | Sequence[float] | None = None,
+    warmup_epochs: float = 0.0,
+    loss: str = "auto",
+    shuffle: bool = True,
+    diagnostics: Diagnostics | Mapping[str, Any] | None = None,
+    name: str = "train",
+) -> Study:
+    """The :class:`Study` that :func:`train` runs for these arguments (see there)."""
+    if optimizer is None:
+        optimizer = sgd()
+    if not isinstance(optimizer, Optimizer):
+        raise SpecError(
+            f"optimizer: {optimizer!r} is not valid; use bl.sgd(momentum=..., nesterov=...) "
+            "or bl.adam(...)."
+        )
+    if isinstance(dataset, os.PathLike):
+        dataset = os.fspath(dataset)
+    if isinstance(seeds, Iterable):
+        seeds = list(seeds)
+    return Study(
+        name=name,
+        dataset=dataset,
+        model={"kind": "mlp"} if model is None else model,
+        optimizer=optimizer,
+        epochs=epochs,
+        loss=loss,
+        shuffle=shuffle,
+        sweep=Sweep(
+            batch_size=_as_list(batch_size),
+            learning_rate=_as_list(learning_rate),
+            momentum=None if momentum is None else _as_list(momentum),
+            seeds=seeds,
+        ),
+        lr_rule={"warmup_epochs": warmup_epochs},
+        diagnostics=Diagnostics() if diagnostics is None else diagnostics,
+    )
+
+
+def train(
+    dataset: Any = "blobs",
+    model: Any = None,
+    optimizer: Optimizer | None = None,
+    batch_size: int | str | Sequence[int | str] = 32,
+    learning_rate: float | Sequence[float] = 0.01,
+    seeds: int | Iterable[int] = 1,
+    epochs: int = 200,
+    *,
+    momentum: float | Sequence[float] | None = None,
+    warmup_epochs: float = 0.0,
+    loss: str = "auto",
+    shuffle: bool = True,
+    diagnostics: Diagnostics | Mapping[str, Any] | None = None,
+    name: str = "train",
+    store=None,
+    progress=None,
+) -> Results:
+    """Train every (batch size, learning rate, momentum, seed) combination.
+
+    Each batch size is one cohort: all its trials train as one ``jit(vmap(scan))`` program,
+    with Keras ``fit``'s semantics. This is :func:`batchlab.run_study` on the study these
+    arguments describe.
+
+    Args:
+        dataset: a builtin name (``"blobs"``, ``"logic"``, ``"moons"``, ``"digits"``,
+            ``"mnist1d"``), a ``.csv``/``.npz`` path, or a :class:`batchlab.data.Dataset`.
+        model: ``bl.models.mlp(...)``, ``bl.models.cnn1d()``, any callable returning an
+            uncompiled ``keras.Model`` (with or without ``(input_shape, n_outputs)``), or an
+            import path ``"package.module:function"``. Default: seed 003's MLP.
+        optimizer: ``bl.sgd(momentum=..., nesterov=...)`` (default ``bl.sgd()``) or
+            ``bl.adam(...)``.
+        batch_size: an int, ``"full"`` (batch gradient descent), or a list of them.
+        learning_rate: one rate or a list.
+        seeds: a count ``n`` (seeds ``0..n-1``) or a list of seeds.
+        epochs: epochs per trial.
+        momentum: momentum values to sweep (default: the optimizer's).
+        warmup_epochs: linear learning-rate warmup, in epochs.
+        loss: ``"auto"`` (cross-entropy), ``"crossentropy"``, ``"binary_crossentropy"``,
+            ``"mse"``.
+        shuffle: reshuffle each epoch (Keras's default).
+        diagnostics: gradient statistics to record (``{"enabled": True, "epochs": [0, 5]}``;
+            see ``docs/studies.md``).
+        name: the study's name in the store.
+        store: where to keep the study: None (default) for memory only; a path to keep it
+            (and to resume it if interrupted: the same call continues where it stopped).
+        progress: a :class:`batchlab.run.Progress` to report to.
+
+    Returns:
+        The :class:`batchlab.Results`; ``.history`` has one row per (trial, epoch).
+
+    Example:
+        >>> import batchlab as bl
+        >>> r = bl.train("blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9),
+        ...              batch_size=[32, "full"], learning_rate=[0.01], seeds=2, epochs=3)
+        >>> sorted(r.history.batch_size.unique().tolist()), len(r.history)
+        ([32, 500], 12)
+    """
+    from batchlab.run._runner import run_study
+    from batchlab.store import MEMORY, Store
+
+    study = study_from_arguments(
+        dataset,
+        model,
+        optimizer,
+        batch_size,
+        learning_rate,
+        seeds,
+        epochs,
+        momentum=momentum,
+        warmup_epochs=warmup_epochs,
+        loss=loss,
+        shuffle=shuffle,
+        diagnostics=diagnostics,
+        name=name,
+    )
+    if store is not None:
+        run_study(study, store=store, progress=progress)
+        return Results.load(study.name, store=store)
+    with Store(MEMORY) as st:
+        run_study(study, store=st, progress=progress, commit_seconds=math.inf)
+        results = Results.load(study.name, store=st)
+        final = {c: st.load_checkpoint(study.name, c)[1] for c in st.cohort_epochs_done(study.name)}
+    return Results(results.tables, final.get)
