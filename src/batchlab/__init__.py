@@ -13,6 +13,7 @@ from batchlab._backend import keras as _keras
 _keras()  # select Keras's JAX backend before anything imports keras
 
 from batchlab import data, models  # noqa: E402
+from batchlab._version import version as _installed_version  # noqa: E402
 from batchlab.engine import (  # noqa: E402
     Cohort,
     CohortState,
@@ -25,7 +26,7 @@ from batchlab.engine import (  # noqa: E402
 )
 from batchlab.errors import BatchlabError, DataError, ModelError, SpecError, StoreError  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = _installed_version()
 
 __all__ = [
     "BatchlabError",
