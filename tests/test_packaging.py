@@ -111,11 +111,26 @@ print(json.dumps({
 """
 
 
+# What could put another tree on the path or change which Python runs; the rest of the
+# environment (PYTHONDONTWRITEBYTECODE, for one: no .pyc written into CI's venv) is kept.
+_DROP = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "PYTHONEXECUTABLE",
+    "PYTHONPLATLIBDIR",
+    "PYTHONSAFEPATH",
+    "KERAS_BACKEND",
+    "VIRTUAL_ENV",
+    "__PYVENV_LAUNCHER__",
+)
+
+
 def _clean_env(**extra: str) -> dict[str, str]:
-    """This process's environment without PYTHON* (PYTHONPATH above all), KERAS_BACKEND and
+    """This process's environment without PYTHONPATH and the like, KERAS_BACKEND and
     VIRTUAL_ENV; no user site; Matplotlib headless."""
-    drop = ("KERAS_BACKEND", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k not in drop}
+    env = {k: v for k, v in os.environ.items() if k not in _DROP}
     env.update(PYTHONNOUSERSITE="1", MPLBACKEND="agg", PIP_DISABLE_PIP_VERSION_CHECK="1")
     env.update(extra)
     return env
@@ -207,11 +222,8 @@ def venv(wheel, tmp_path_factory) -> Path:
     python = venv / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--python", str(python)]
     _run([*pip, "install", "--no-deps", "--no-index", "-q", str(wheel)])
-    site = Path(
-        _run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
-        ).stdout.strip()
-    )
+    purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site = Path(_run([str(python), "-c", purelib]).stdout.strip())
     assert _under(site, venv)
     (site / "_batchlab_test_deps.pth").write_text("\n".join(_dependency_dirs()) + "\n")
     (site / "_batchlab_test_audit.py").write_text(AUDIT)
