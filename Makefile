@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint bench clean
 
+# The install step. Under CI=true a packaging deprecation is an error: .ci/strict_build.py
+# builds the package with setuptools' deprecation warnings raised, before anything is installed.
 $(BIN)/batchlab: pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	if [ "$(CI)" = true ]; then $(BIN)/python .ci/strict_build.py; fi
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
