@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from batchlab.plots._style import (
-    BAND_ALPHA,
+    CURVE_COLUMNS,
     TEST_COLOR,
     TRAIN_COLOR,
     X_LABELS,
@@ -19,14 +19,13 @@ from batchlab.plots._style import (
     color,
     group_label,
     is_accuracy,
+    line_with_band,
     new_figure,
     percent_axis,
     plain,
     require_columns,
     y_limits,
 )
-
-COLUMNS = ("batch_size", "mean", "lower", "upper")
 
 
 def _panels(series: Mapping[str, pd.DataFrame]) -> tuple[list[tuple[int, float | None]], bool]:
@@ -80,7 +79,7 @@ def draw_curves(
     if not series:
         raise ValueError("draw_curves needs at least one series")
     for name, table in series.items():
-        require_columns(table, [*COLUMNS, x], f"curves ({name})")
+        require_columns(table, [*CURVE_COLUMNS, x], f"curves ({name})")
     pairs, full = _panels(series)
     sizes = sorted({b for b, _ in pairs})
     rates = sorted({r for _, r in pairs}, key=lambda r: r or 0.0)
@@ -104,17 +103,7 @@ def draw_curves(
             rows = table[table["batch_size"] == b]
             if r is not None:
                 rows = rows[rows["learning_rate"] == r]
-            rows = rows.sort_values(x)
-            xs = rows[x].to_numpy(float)
-            ax.plot(xs, rows["mean"].to_numpy(float), color=colors[name], lw=1.4, label=name)
-            ax.fill_between(
-                xs,
-                rows["lower"].to_numpy(float),
-                rows["upper"].to_numpy(float),
-                color=colors[name],
-                alpha=BAND_ALPHA,
-                lw=0,
-            )
+            line_with_band(ax, rows, x, color=colors[name], lw=1.4, label=name)
         if target is not None:
             ax.axhline(target, color="0.35", lw=0.9, ls="--")
         ax.set_title(group_label(b, r if many_rates else None), fontsize=10)

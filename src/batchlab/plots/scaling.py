@@ -59,24 +59,14 @@ def draw_scaling(
         span = [min(span[0], b_simple / 2), max(span[1], b_simple * 2)]
     grid = np.geomspace(*span, 200)
     if fit is not None:
-        ax.plot(
-            grid,
-            fit.predict_steps(grid),
-            "-",
-            color=_FIT,
-            label=f"fit: $S_{{min}}$ = {fit.s_min_:.3g}, $B_{{crit}}$ = {fit.b_crit_:.3g}",
-        )
+        label = f"fit: $S_{{min}}$ = {fit.s_min_:.3g}, $B_{{crit}}$ = {fit.b_crit_:.3g}"
+        ax.plot(grid, fit.predict_steps(grid), "-", color=_FIT, label=label)
     if b_simple is not None:
         ax.axvline(b_simple, linestyle=":", color=_NOISE, label=f"$B_{{simple}}$ = {b_simple:.3g}")
         if fit is not None:
             guess = predict_from_noise_scale(b_simple, s_min=fit.s_min_)
-            ax.plot(
-                grid,
-                guess.predict_steps(grid),
-                "--",
-                color=_NOISE,
-                label=r"predicted: $B_{crit} \approx B_{simple}$",
-            )
+            label = r"predicted: $B_{crit} \approx B_{simple}$"
+            ax.plot(grid, guess.predict_steps(grid), "--", color=_NOISE, label=label)
     if fit is not None:
         low, high = fit.regime_bounds_
         edges = [span[0], np.clip(low, *span), np.clip(high, *span), span[1]]
