@@ -10,6 +10,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from batchlab import analysis
+from batchlab._columns import METRIC_KINDS
+from batchlab.errors import BatchlabError
+from batchlab.plots._kind import FigureKind, only_rate
 from batchlab.plots._style import (
     CURVE_COLUMNS,
     TEST_COLOR,
@@ -134,3 +138,49 @@ def draw_curves(
         fontsize=12,
     )
     return fig
+
+
+def curves_figure(
+    tables,
+    *,
+    x: str = "epochs",
+    metric: str = "accuracy",
+    end: bool = False,
+    confidence: float = 0.95,
+    learning_rate: float | None = None,
+    target: float | None = None,
+    title: str | None = None,
+    ncols: int | None = None,
+    xscale: str | None = None,
+) -> Figure:
+    """Seed 003's panels: train and test ``metric`` ("accuracy" or "loss") per batch size.
+
+    The train curve is the running figure Keras ``fit`` reports (``train_accuracy``), as the
+    seed plots it; ``end=True`` uses the end-of-epoch pass (``train_accuracy_end``). The
+    accuracy panels draw the ``target`` as a dashed line.
+    """
+    if metric not in METRIC_KINDS:
+        raise BatchlabError(
+            f"metric must be 'accuracy' or 'loss' for the curves figure; got {metric!r}"
+        )
+    history = only_rate(tables.history, learning_rate)
+    train = f"train_{metric}_end" if end else f"train_{metric}"
+    series = {
+        "train": analysis.curves(history, x=x, metric=train, confidence=confidence),
+        "test": analysis.curves(history, x=x, metric=f"test_{metric}", confidence=confidence),
+    }
+    return draw_curves(
+        series,
+        x=x,
+        ylabel=metric,
+        confidence=confidence,
+        target=target if metric == "accuracy" else None,
+        title=title,
+        ncols=ncols,
+        xscale=xscale,
+    )
+
+
+KIND = FigureKind(
+    "curves", "Learning curves by batch size, train and test", ("history",), curves_figure
+)

@@ -8,6 +8,8 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind
 from batchlab.plots._style import new_figure, percent_axis, plain, require_columns, target_of
 
 COLUMNS = ("batch_size", "learning_rate", "final_test_accuracy_mean", "epochs_to_target_mean")
@@ -92,3 +94,19 @@ def draw_heatmap(
         fontsize=12,
     )
     return fig
+
+
+def heatmap_figure(
+    tables, *, target: float | None = None, confidence: float = 0.95, title: str | None = None
+) -> Figure:
+    """Final test accuracy and epochs to ``target`` over batch size x learning rate."""
+    summary = analysis.summary(tables.history, target=target, confidence=confidence)
+    return draw_heatmap(summary, title=title)
+
+
+KIND = FigureKind(
+    "heatmap",
+    "Batch size x learning rate: final accuracy and epochs to target",
+    ("history",),
+    heatmap_figure,
+)

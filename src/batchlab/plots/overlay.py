@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind, only_rate
 from batchlab.plots._style import (
     CURVE_COLUMNS,
     X_LABELS,
@@ -82,3 +85,39 @@ def draw_overlay(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title=legend_title)
     ax.set_title(plain(title or f"{ylabel.capitalize()} by batch size (mean over seeds)"))
     return ax
+
+
+def overlay_figure(
+    tables,
+    *,
+    x: str = "epochs",
+    metric: str = "test_accuracy",
+    confidence: float = 0.95,
+    learning_rate: float | None = None,
+    target: float | None = None,
+    title: str | None = None,
+    xscale: str | None = None,
+    bands: bool = True,
+) -> Figure:
+    """All batch sizes on one axis: any history ``metric`` against any x.
+
+    ``metric`` is a history column, or ``accuracy`` / ``loss`` for the test set's. An accuracy
+    draws the ``target`` as a dashed line.
+    """
+    history = only_rate(tables.history, learning_rate)
+    metric = {"accuracy": "test_accuracy", "loss": "test_loss"}.get(metric, metric)
+    table = analysis.curves(history, x=x, metric=metric, confidence=confidence)
+    ax = draw_overlay(
+        table,
+        x=x,
+        ylabel=metric.replace("_", " "),
+        confidence=confidence,
+        target=target if is_accuracy(metric) else None,
+        title=title,
+        xscale=xscale,
+        bands=bands,
+    )
+    return ax.figure
+
+
+KIND = FigureKind("overlay", "Every batch size on one axis", ("history",), overlay_figure)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind
 from batchlab.plots._style import (
     batch_size_axis,
     by_rate,
@@ -123,3 +125,24 @@ def draw_speed(
         fontsize=12,
     )
     return fig
+
+
+def speed_figure(
+    tables,
+    *,
+    target: float | None = None,
+    confidence: float = 0.95,
+    title: str | None = None,
+    reference: bool = True,
+) -> Figure:
+    """Epochs, updates and seconds to ``target`` against batch size."""
+    summary = analysis.summary(tables.history, target=target, confidence=confidence)
+    return draw_speed(summary, title=title, reference=reference)
+
+
+KIND = FigureKind(
+    "speed",
+    "Epochs, updates and seconds to target against batch size",
+    ("history",),
+    speed_figure,
+)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind
 from batchlab.plots._style import (
     batch_size_axis,
     by_rate,
@@ -72,3 +75,14 @@ def draw_stability(
     if not np.isfinite(summary["test_accuracy_late_std"].astype(float)).any():
         note(ax, "no trial finished without diverging")
     return ax
+
+
+def stability_figure(tables, *, last_fraction: float = 0.1, title: str | None = None) -> Figure:
+    """Spread of test accuracy against batch size (late in training, and across seeds)."""
+    summary = analysis.summary(tables.history, last_fraction=last_fraction)
+    return draw_stability(summary, last_fraction=last_fraction, title=title).figure
+
+
+KIND = FigureKind(
+    "stability", "Spread of test accuracy against batch size", ("history",), stability_figure
+)
