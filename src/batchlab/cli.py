@@ -336,23 +336,19 @@ def plot(
     target: TargetOpt = None,
 ):
     """Draw one figure of a stored study."""
+    from batchlab._suggest import did_you_mean
     from batchlab.errors import SpecError
-    from batchlab.plots import KINDS, save
+    from batchlab.plots import KINDS
     from batchlab.plots import plot as plot_figure
-    from batchlab.plots.report_figures import GRADIENT_KINDS, gradient_figure
     from batchlab.store import load
 
-    if kind not in KINDS and kind not in GRADIENT_KINDS:
-        kinds = ", ".join([*KINDS, *GRADIENT_KINDS])
-        raise SpecError(f"--kind: {kind!r} is not valid; use one of {kinds}.")
-    if kind in GRADIENT_KINDS:  # these need the diagnostics and the spec, not just the history
-        opts = {"target": target} if kind == "scaling" else {}
-        fig = gradient_figure(kind, load(study, store=store), **opts)
-        out.print(f"wrote {save(fig, output)}")
-        return
-    history = load(study, store=store).history
-    opts = {"x": x, "metric": metric} if kind in ("curves", "overlay") else {}
-    out.print(f"wrote {plot_figure(kind, history, output, **opts)}")
+    if kind not in KINDS:
+        raise SpecError(
+            f"--kind: {kind!r} is not valid{did_you_mean(kind, KINDS)}; use one of "
+            f"{', '.join(KINDS)}."
+        )
+    opts = KINDS[kind].taking(x=x, metric=metric, target=target)
+    out.print(f"wrote {plot_figure(kind, load(study, store=store), output, **opts)}")
 
 
 @app.command()

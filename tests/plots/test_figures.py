@@ -12,6 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from batchlab import analysis, plots  # noqa: E402
 from batchlab.errors import BatchlabError  # noqa: E402
+from batchlab.store import Tables  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +36,12 @@ def table(history):
     return analysis.summary(history, target=0.8)
 
 
+@pytest.fixture(scope="module")
+def tables(history):
+    """The study's tables as the registry takes them: a history, no diagnostics."""
+    return Tables({}, pd.DataFrame(), history, pd.DataFrame())
+
+
 def bands(ax):
     return [c for c in ax.collections if isinstance(c, PolyCollection)]
 
@@ -47,7 +54,22 @@ def series(history, x="epochs"):
 
 
 def test_kinds():
-    assert set(plots.KINDS) == {"curves", "overlay", "heatmap", "speed", "stability"}
+    history_only = {name for name, kind in plots.KINDS.items() if kind.needs == ("history",)}
+    assert history_only == {"curves", "overlay", "heatmap", "speed", "stability"}
+    assert list(plots.KINDS) == [
+        "curves",
+        "overlay",
+        "heatmap",
+        "speed",
+        "stability",
+        "gradients",
+        "inverse-batch",
+        "distance",
+        "scaling",
+    ]
+    assert plots.KINDS["curves"].options[:2] == ("x", "metric")
+    assert "learning_rate" in plots.KINDS["overlay"].options
+    assert plots.KINDS["gradients"].options == ("epochs", "trial")
 
 
 def test_curves_one_panel_per_batch_size(history):
@@ -183,29 +205,41 @@ def test_missing_columns_are_named(history, table, draw, column):
         draw(source.drop(columns=column))
 
 
-def test_plot_saves_png_and_svg(history, tmp_path):
-    png = plots.plot("curves", history, tmp_path / "c.png", x="seconds")
+def test_plot_saves_png_and_svg(tables, tmp_path):
+    png = plots.plot("curves", tables, tmp_path / "c.png", x="seconds")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = plots.plot("stability", history, tmp_path / "s.svg")
+    svg = plots.plot("stability", tables, tmp_path / "s.svg")
     assert b"<svg" in svg.read_bytes()[:2000]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "s.svg"]  # no temp files
 
 
-def test_plot_errors(history, tmp_path):
+def test_plot_errors(tables, history, tmp_path):
     with pytest.raises(BatchlabError, match="png or .svg"):
-        plots.plot("curves", history, tmp_path / "c.jpg")
+        plots.plot("curves", tables, tmp_path / "c.jpg")
     with pytest.raises(BatchlabError, match="unknown figure kind"):
-        plots.plot("pie", history, tmp_path / "c.png")
+        plots.plot("pie", tables, tmp_path / "c.png")
     with pytest.raises(BatchlabError, match="metric"):
-        plots.figure("curves", history, metric="f1")
+        plots.figure("curves", tables, metric="f1")
+    with pytest.raises(BatchlabError, match="no option 'bins'.*options are target, confidence"):
+        plots.figure("heatmap", tables, bins=3)
+    with pytest.raises(BatchlabError, match="learning_rate 0.5 is not in the study"):
+        plots.figure("overlay", tables, learning_rate=0.5)
+    with pytest.raises(BatchlabError, match=r"not one DataFrame.*batchlab.store.load"):
+        plots.figure("curves", history)  # the tables, not a bare history
     assert not list(tmp_path.iterdir())
 
 
-def test_overlay_metric_shorthand(history):
-    ax = plots.figure("overlay", history, metric="loss").axes[0]
+def test_target_line_on_accuracy_only(tables):
+    lines = plots.figure("curves", tables, target=0.8).axes[0].get_lines()
+    assert len(lines) == 3  # train, test, target
+    assert len(plots.figure("curves", tables, metric="loss", target=0.8).axes[0].get_lines()) == 2
+
+
+def test_overlay_metric_shorthand(tables):
+    ax = plots.figure("overlay", tables, metric="loss").axes[0]
     assert ax.get_ylabel() == "test loss"
 
 
-def test_names_with_dollars_are_not_mathtext(history, tmp_path):
-    fig = plots.figure("overlay", history, title="study $a$b_c <img src=x>")
+def test_names_with_dollars_are_not_mathtext(tables, tmp_path):
+    fig = plots.figure("overlay", tables, title="study $a$b_c <img src=x>")
     plots.save(fig, tmp_path / "o.png")

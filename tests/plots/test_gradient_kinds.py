@@ -1,5 +1,6 @@
-"""The figures drawn from a study's tables (plots/report_figures.py) and ``batchlab plot
---kind gradients|inverse-batch|distance|scaling`` on a stored study."""
+"""The figure kinds that need more than the history, through the registry
+(``batchlab.plots.figure``), and ``batchlab plot --kind gradients|inverse-batch|distance|scaling``
+on a stored study."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
 from batchlab.errors import BatchlabError
-from batchlab.plots.report_figures import (
-    GRADIENT_KINDS,
-    gradient_figure,
-    gradient_figures,
-    pool_size,
-)
+from batchlab.plots import KINDS, FigureUnavailable, available, figure, figures
 from batchlab.store import Tables
+
+#: the kinds that need more than the history: the study report's extra figures
+GRADIENT_KINDS = [name for name, kind in KINDS.items() if kind.needs != ("history",)]
+
+
+def gradient_figures(tables: Tables, target: float | None = None) -> list[tuple[str, Figure]]:
+    """(title, figure) for each of them that the tables can draw, as the study report asks."""
+    return [(kind.title, fig) for kind, fig in figures(tables, GRADIENT_KINDS, target=target)]
+
 
 N_TRAIN = 1024
 SIZES = (1, 4, 16, 64, 256)  # diagnostics batch sizes
@@ -71,14 +76,8 @@ def _exact_lines(fig: Figure):
     return [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
 
 
-def test_pool_size_is_the_training_set_or_the_spec_sample_size():
-    assert pool_size(_tables()) == N_TRAIN
-    assert pool_size(_tables(spec={"diagnostics": {"sample_size": 200}})) == 200
-    assert pool_size(_tables(spec={"diagnostics": {"sample_size": 5000}})) == N_TRAIN
-
-
 def test_gradients_kind_draws_early_and_late_with_the_exact_finite_pool_line():
-    fig = gradient_figure("gradients", _tables())
+    fig = figure("gradients", _tables())
     ax = fig.axes[0]
     bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     assert len(bars) == 2  # the first and the last measured epoch
@@ -91,20 +90,20 @@ def test_gradients_kind_draws_early_and_late_with_the_exact_finite_pool_line():
 
 
 def test_inverse_batch_kind_meets_the_full_gradient_at_one_over_n():
-    fig = gradient_figure("inverse-batch", _tables())
+    fig = figure("inverse-batch", _tables())
     (first, _) = _exact_lines(fig)
     x, y = first.get_data()
     slope = (y[-1] - y[0]) / (x[-1] - x[0])
     assert slope == pytest.approx(300.0)
     assert y[0] + slope * (1 / N_TRAIN) == pytest.approx(10.0)  # |G|^2 at epoch 0
     # with a sampled pool the line meets |G|^2 at 1/sample_size instead
-    fig = gradient_figure("inverse-batch", _tables(spec={"diagnostics": {"sample_size": 256}}))
+    fig = figure("inverse-batch", _tables(spec={"diagnostics": {"sample_size": 256}}))
     x, y = _exact_lines(fig)[0].get_data()
     assert y[0] + 300.0 / 256 == pytest.approx(10.0)
 
 
 def test_distance_kind_one_line_per_batch_size():
-    fig = gradient_figure("distance", _tables())
+    fig = figure("distance", _tables())
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert labels == ["batch size 16", "batch size 64", "batch size 256"]
     x, y = fig.axes[0].get_lines()[0].get_data()
@@ -113,7 +112,7 @@ def test_distance_kind_one_line_per_batch_size():
 
 
 def test_scaling_kind_fits_names_regimes_and_draws_the_noise_scale():
-    fig = gradient_figure("scaling", _tables(batch_sizes=(8, 16, 32, 64, 128, 256, 512)))
+    fig = figure("scaling", _tables(batch_sizes=(8, 16, 32, 64, 128, 256, 512)))
     ax = fig.axes[0]
     title = ax.get_title()
     assert "80.0%" in title and "B_{crit}" in title and "E_{min}" in title
@@ -124,27 +123,44 @@ def test_scaling_kind_fits_names_regimes_and_draws_the_noise_scale():
     names = [t.get_text() for t in ax.texts]  # one regime label per measured point
     assert len(names) == 7 and set(names) <= {"perfect", "diminishing", "no benefit"}
     # a target from the caller wins over the spec's
-    fig = gradient_figure("scaling", _tables(batch_sizes=(8, 64, 512)), target=0.75)
+    fig = figure("scaling", _tables(batch_sizes=(8, 64, 512)), target=0.75)
     assert "75.0%" in fig.axes[0].get_title()
 
 
 def test_scaling_kind_without_diagnostics_or_enough_points():
-    fig = gradient_figure("scaling", _tables(diagnostics=False))
+    fig = figure("scaling", _tables(diagnostics=False))
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert not any("B_{simple}" in label for label in labels)
     study = SyntheticStudy(batch_sizes=(16, 64), reach={16: 5, 64: None}, n_train=N_TRAIN)
     one = Tables({}, study.trials(), study.history(), pd.DataFrame())
-    fig = gradient_figure("scaling", one, target=0.8)
+    fig = figure("scaling", one, target=0.8)
     assert "too few points" in fig.axes[0].get_title()
 
 
 def test_gradient_kinds_need_diagnostics_and_unknown_kinds_are_named():
     for kind in ("gradients", "inverse-batch", "distance"):
-        with pytest.raises(BatchlabError, match=r"\[diagnostics\] enabled"):
-            gradient_figure(kind, _tables(diagnostics=False))
+        with pytest.raises(FigureUnavailable, match=r"diagnostics.*\[diagnostics\] enabled"):
+            figure(kind, _tables(diagnostics=False))
+    no_trace = _tables()
+    no_trace = no_trace._replace(
+        diagnostics=no_trace.diagnostics[no_trace.diagnostics["quantity"] != "trace_cov"]
+    )
+    with pytest.raises(FigureUnavailable, match=r"measured no trace_cov.*\[diagnostics\] enabled"):
+        figure("gradients", no_trace)
+    with pytest.raises(FigureUnavailable, match="at least 2 batch sizes"):
+        figure("scaling", _tables(batch_sizes=(64,)))
     with pytest.raises(BatchlabError, match="gradients, inverse-batch, distance, scaling"):
-        gradient_figure("gradient", _tables())
-    assert list(GRADIENT_KINDS) == ["gradients", "inverse-batch", "distance", "scaling"]
+        figure("gradient", _tables())
+    assert GRADIENT_KINDS == ["gradients", "inverse-batch", "distance", "scaling"]
+
+
+def test_available_kinds():
+    history_kinds = ["curves", "overlay", "heatmap", "speed", "stability"]
+    assert [kind.name for kind in available(_tables())] == history_kinds + GRADIENT_KINDS
+    no_diag = [kind.name for kind in available(_tables(diagnostics=False))]
+    assert no_diag == [*history_kinds, "scaling"]
+    single = [kind.name for kind in available(_tables(diagnostics=False, batch_sizes=(64,)))]
+    assert single == history_kinds
 
 
 def test_gradient_figures_for_the_report():

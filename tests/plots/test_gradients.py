@@ -8,14 +8,15 @@ import pytest
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
+from batchlab.analysis.gradients import distance_table, grad_norm_table
 from batchlab.analysis.scaling import ScalingFit
 from batchlab.errors import BatchlabError
-from batchlab.plots.gradients import (
+from batchlab.plots import (
     draw_distance,
     draw_grad_norm_vs_batch,
     draw_grad_norm_vs_inverse_batch,
+    draw_scaling,
 )
-from batchlab.plots.scaling import draw_scaling
 
 SIZES = (8, 32, 128, 512)
 EPOCHS = (0, 2, 30)
@@ -55,7 +56,7 @@ def _errorbars(ax):
 
 
 def test_grad_norm_vs_batch_draws_points_and_exact_lines_per_epoch():
-    ax = draw_grad_norm_vs_batch(_diagnostics(), _ax())
+    ax = draw_grad_norm_vs_batch(grad_norm_table(_diagnostics()), _ax())
     bars = _errorbars(ax)
     assert len(bars) == 2  # first and last epoch by default: early and late
     assert all(len(bar.lines[0].get_xdata()) == len(SIZES) for bar in bars)
@@ -71,13 +72,14 @@ def test_grad_norm_vs_batch_draws_points_and_exact_lines_per_epoch():
 
 
 def test_grad_norm_vs_batch_chosen_epochs_one_trial_no_exact():
-    ax = draw_grad_norm_vs_batch(_diagnostics(), _ax(), epochs=[0, 2, 30], trial=1, exact=False)
+    table = grad_norm_table(_diagnostics(), epochs=[0, 2, 30], trial=1)
+    ax = draw_grad_norm_vs_batch(table, _ax(), exact=False)
     assert len(_errorbars(ax)) == 3
     assert not [line for line in ax.get_lines() if "Sigma" in line.get_label()]
 
 
 def test_grad_norm_vs_inverse_batch_is_a_straight_line_with_intercept_g_sq():
-    ax = draw_grad_norm_vs_inverse_batch(_diagnostics(), _ax(), epochs=[2])
+    ax = draw_grad_norm_vs_inverse_batch(grad_norm_table(_diagnostics(), epochs=[2]), _ax())
     assert len(_errorbars(ax)) == 1
     (line,) = [
         line
@@ -93,7 +95,8 @@ def test_grad_norm_vs_inverse_batch_is_a_straight_line_with_intercept_g_sq():
 
 
 def test_finite_population_line():
-    ax = draw_grad_norm_vs_inverse_batch(_diagnostics(), _ax(), epochs=[0], n_examples=N_TRAIN)
+    table = grad_norm_table(_diagnostics(), epochs=[0])
+    ax = draw_grad_norm_vs_inverse_batch(table, _ax(), n_examples=N_TRAIN)
     (line,) = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     x, y = line.get_data()
     assert y[0] == pytest.approx(10.0 - 200.0 / N_TRAIN)
@@ -102,19 +105,25 @@ def test_finite_population_line():
 def test_missing_columns_quantities_and_epochs_raise():
     diagnostics = _diagnostics()
     with pytest.raises(BatchlabError, match="stat, value"):
-        draw_grad_norm_vs_batch(diagnostics.drop(columns=["stat", "value"]), _ax())
-    no_trace = diagnostics[diagnostics["quantity"] != "trace_cov"]
+        grad_norm_table(diagnostics.drop(columns=["stat", "value"]))
+    with pytest.raises(BatchlabError, match="needs the column.s. std"):
+        draw_grad_norm_vs_batch(grad_norm_table(diagnostics).drop(columns="std"), _ax())
+    with pytest.raises(BatchlabError, match="trace_cov"):
+        draw_grad_norm_vs_batch(grad_norm_table(diagnostics).drop(columns="trace_cov"), _ax())
+    no_trace = grad_norm_table(diagnostics[diagnostics["quantity"] != "trace_cov"])
     with pytest.raises(BatchlabError, match="trace_cov"):
         draw_grad_norm_vs_batch(no_trace, _ax())
+    with pytest.raises(BatchlabError, match="trace_cov"):
+        draw_grad_norm_vs_inverse_batch(no_trace, _ax())
     draw_grad_norm_vs_batch(no_trace, _ax(), exact=False)
     with pytest.raises(BatchlabError, match=r"epochs \[7\]"):
-        draw_grad_norm_vs_batch(diagnostics, _ax(), epochs=[7])
+        grad_norm_table(diagnostics, epochs=[7])
     with pytest.raises(BatchlabError, match="trial 9"):
-        draw_grad_norm_vs_inverse_batch(diagnostics, _ax(), trial=9)
+        grad_norm_table(diagnostics, trial=9)
 
 
 def test_distance_one_line_per_batch_size():
-    ax = draw_distance(_diagnostics(), _ax(), history=_history())
+    ax = draw_distance(distance_table(_diagnostics(), _history()), _ax())
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["batch size 8", "batch size 64"]
     x, y = lines[0].get_data()
@@ -135,10 +144,12 @@ def test_distance_from_a_wide_table_and_missing_columns():
     assert [len(line.get_xdata()) for line in ax.get_lines()] == [2, 3]
     with pytest.raises(BatchlabError, match="examples_seen"):
         draw_distance(wide.drop(columns=["examples_seen"]), _ax())
-    with pytest.raises(BatchlabError, match="history="):
-        draw_distance(_diagnostics(), _ax())
+    with pytest.raises(BatchlabError, match="examples_seen, distance_from_init"):
+        draw_distance(_diagnostics(), _ax())  # the diagnostics, not the distance table
+    with pytest.raises(BatchlabError, match="one row per .batch_size, examples_seen.*distance_t"):
+        draw_distance(pd.concat([wide, wide]), _ax())  # trials not pooled
     with pytest.raises(BatchlabError, match="examples_seen"):
-        draw_distance(_diagnostics(), _ax(), history=_history().drop(columns=["examples_seen"]))
+        distance_table(_diagnostics(), _history().drop(columns=["examples_seen"]))
 
 
 def test_scaling_figure():

@@ -1,4 +1,5 @@
-"""What every figure shares: palette, axis labels, column checks, a new headless figure."""
+"""What every figure shares: palette, axis labels, column checks, a new headless figure, and the
+pieces several figures draw alike (a mean line with its band, a series per learning rate)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ LINESTYLES = ("-", "--", ":", "-.")
 TRAIN_COLOR = OKABE_ITO[0]
 TEST_COLOR = OKABE_ITO[1]
 BAND_ALPHA = 0.2
+#: the columns of a :func:`batchlab.analysis.curves` table that a curve with its band draws
+CURVE_COLUMNS = ("batch_size", "mean", "lower", "upper")
 
 #: x-axis name -> axis label with its unit
 X_LABELS = {
@@ -120,3 +123,39 @@ def y_limits(ax, tables, ylabel: str) -> None:
         top = min(np.nanmax(np.concatenate([upper, mean])), 1.5 * np.nanmax(mean))
         bottom = 0.0 if np.nanmin(np.concatenate([lower, mean])) < 0 else None
         ax.set_ylim(bottom, top * 1.02 if top > 0 else None)
+
+
+def line_with_band(ax, rows: pd.DataFrame, x: str, *, band: bool = True, **line) -> None:
+    """The ``mean`` of a curves table against ``x``, and (with ``band``) its ``lower`` to
+    ``upper`` interval shaded in the line's colour; ``line``: the line's matplotlib style."""
+    rows = rows.sort_values(x)
+    xs = rows[x].to_numpy(float)
+    ax.plot(xs, rows["mean"].to_numpy(float), **line)
+    if band:
+        ax.fill_between(
+            xs,
+            rows["lower"].to_numpy(float),
+            rows["upper"].to_numpy(float),
+            color=line["color"],
+            alpha=BAND_ALPHA,
+            lw=0,
+        )
+
+
+def by_rate(summary: pd.DataFrame) -> list[tuple[float | None, pd.DataFrame]]:
+    """(learning rate, rows) per rate when the summary holds several, else [(None, summary)]."""
+    if "learning_rate" in summary and summary["learning_rate"].nunique() > 1:
+        return list(summary.groupby("learning_rate", sort=True))
+    return [(None, summary)]
+
+
+def target_of(summary: pd.DataFrame) -> float | None:
+    """The target accuracy a summary table was computed at (its ``target`` column), or None."""
+    if "target" in summary and summary["target"].notna().any():
+        return float(summary["target"].iloc[0])
+    return None
+
+
+def note(ax, text: str) -> None:
+    """Grey text in the middle of ``ax``: why it shows nothing."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.3")

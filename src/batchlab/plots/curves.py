@@ -10,8 +10,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from batchlab import analysis
+from batchlab._columns import METRIC_KINDS
+from batchlab.errors import BatchlabError
+from batchlab.plots._kind import FigureKind, only_rate
 from batchlab.plots._style import (
-    BAND_ALPHA,
+    CURVE_COLUMNS,
     TEST_COLOR,
     TRAIN_COLOR,
     X_LABELS,
@@ -19,14 +23,13 @@ from batchlab.plots._style import (
     color,
     group_label,
     is_accuracy,
+    line_with_band,
     new_figure,
     percent_axis,
     plain,
     require_columns,
     y_limits,
 )
-
-COLUMNS = ("batch_size", "mean", "lower", "upper")
 
 
 def _panels(series: Mapping[str, pd.DataFrame]) -> tuple[list[tuple[int, float | None]], bool]:
@@ -80,7 +83,7 @@ def draw_curves(
     if not series:
         raise ValueError("draw_curves needs at least one series")
     for name, table in series.items():
-        require_columns(table, [*COLUMNS, x], f"curves ({name})")
+        require_columns(table, [*CURVE_COLUMNS, x], f"curves ({name})")
     pairs, full = _panels(series)
     sizes = sorted({b for b, _ in pairs})
     rates = sorted({r for _, r in pairs}, key=lambda r: r or 0.0)
@@ -104,17 +107,7 @@ def draw_curves(
             rows = table[table["batch_size"] == b]
             if r is not None:
                 rows = rows[rows["learning_rate"] == r]
-            rows = rows.sort_values(x)
-            xs = rows[x].to_numpy(float)
-            ax.plot(xs, rows["mean"].to_numpy(float), color=colors[name], lw=1.4, label=name)
-            ax.fill_between(
-                xs,
-                rows["lower"].to_numpy(float),
-                rows["upper"].to_numpy(float),
-                color=colors[name],
-                alpha=BAND_ALPHA,
-                lw=0,
-            )
+            line_with_band(ax, rows, x, color=colors[name], lw=1.4, label=name)
         if target is not None:
             ax.axhline(target, color="0.35", lw=0.9, ls="--")
         ax.set_title(group_label(b, r if many_rates else None), fontsize=10)
@@ -145,3 +138,49 @@ def draw_curves(
         fontsize=12,
     )
     return fig
+
+
+def curves_figure(
+    tables,
+    *,
+    x: str = "epochs",
+    metric: str = "accuracy",
+    end: bool = False,
+    confidence: float = 0.95,
+    learning_rate: float | None = None,
+    target: float | None = None,
+    title: str | None = None,
+    ncols: int | None = None,
+    xscale: str | None = None,
+) -> Figure:
+    """Seed 003's panels: train and test ``metric`` ("accuracy" or "loss") per batch size.
+
+    The train curve is the running figure Keras ``fit`` reports (``train_accuracy``), as the
+    seed plots it; ``end=True`` uses the end-of-epoch pass (``train_accuracy_end``). The
+    accuracy panels draw the ``target`` as a dashed line.
+    """
+    if metric not in METRIC_KINDS:
+        raise BatchlabError(
+            f"metric must be 'accuracy' or 'loss' for the curves figure; got {metric!r}"
+        )
+    history = only_rate(tables.history, learning_rate)
+    train = f"train_{metric}_end" if end else f"train_{metric}"
+    series = {
+        "train": analysis.curves(history, x=x, metric=train, confidence=confidence),
+        "test": analysis.curves(history, x=x, metric=f"test_{metric}", confidence=confidence),
+    }
+    return draw_curves(
+        series,
+        x=x,
+        ylabel=metric,
+        confidence=confidence,
+        target=target if metric == "accuracy" else None,
+        title=title,
+        ncols=ncols,
+        xscale=xscale,
+    )
+
+
+KIND = FigureKind(
+    "curves", "Learning curves by batch size, train and test", ("history",), curves_figure
+)

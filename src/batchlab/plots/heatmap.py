@@ -8,7 +8,9 @@ from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from batchlab.plots._style import new_figure, percent_axis, plain, require_columns
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind
+from batchlab.plots._style import new_figure, percent_axis, plain, require_columns, target_of
 
 COLUMNS = ("batch_size", "learning_rate", "final_test_accuracy_mean", "epochs_to_target_mean")
 
@@ -74,9 +76,7 @@ def draw_heatmap(
         fig,
         True,
     )
-    target = ""
-    if "target" in summary and summary["target"].notna().any():
-        target = f" ({100 * float(summary['target'].iloc[0]):.1f}% test accuracy)"
+    target = target_of(summary)
     _panel(
         right,
         epochs,
@@ -85,7 +85,7 @@ def draw_heatmap(
         "cividis_r",
         lambda v: f"{v:.3g}",
         "not reached",
-        f"epochs to target{target}",
+        "epochs to target" + ("" if target is None else f" ({100 * target:.1f}% test accuracy)"),
         fig,
         False,
     )
@@ -94,3 +94,19 @@ def draw_heatmap(
         fontsize=12,
     )
     return fig
+
+
+def heatmap_figure(
+    tables, *, target: float | None = None, confidence: float = 0.95, title: str | None = None
+) -> Figure:
+    """Final test accuracy and epochs to ``target`` over batch size x learning rate."""
+    summary = analysis.summary(tables.history, target=target, confidence=confidence)
+    return draw_heatmap(summary, title=title)
+
+
+KIND = FigureKind(
+    "heatmap",
+    "Batch size x learning rate: final accuracy and epochs to target",
+    ("history",),
+    heatmap_figure,
+)

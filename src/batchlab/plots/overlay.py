@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind, only_rate
 from batchlab.plots._style import (
-    BAND_ALPHA,
+    CURVE_COLUMNS,
     X_LABELS,
     check_x,
     color,
     group_label,
     is_accuracy,
+    line_with_band,
     linestyle,
     new_figure,
     percent_axis,
@@ -19,8 +23,6 @@ from batchlab.plots._style import (
     require_columns,
     y_limits,
 )
-
-COLUMNS = ("batch_size", "mean", "lower", "upper")
 
 
 def draw_overlay(
@@ -51,7 +53,7 @@ def draw_overlay(
     The legend sits outside the axes, on the right. Returns the axes.
     """
     x = check_x(x)
-    require_columns(table, [*COLUMNS, x], "overlay")
+    require_columns(table, [*CURVE_COLUMNS, x], "overlay")
     if ax is None:
         ax = new_figure(8.5, 4.8).add_subplot()
     keys = ["batch_size"]
@@ -60,23 +62,12 @@ def draw_overlay(
         keys.append("learning_rate")
     for i, (key, rows) in enumerate(table.groupby(keys, sort=True)):
         b, r = (key[0], key[1]) if many_rates else (key[0], None)
-        rows = rows.sort_values(x)
-        xs = rows[x].to_numpy(float)
         label = (
             group_label(b, r).replace("batch size ", "") if not many_rates else group_label(b, r)
         )
-        ax.plot(
-            xs, rows["mean"].to_numpy(float), color=color(i), ls=linestyle(i), lw=1.5, label=label
+        line_with_band(
+            ax, rows, x, band=bands, color=color(i), ls=linestyle(i), lw=1.5, label=label
         )
-        if bands:
-            ax.fill_between(
-                xs,
-                rows["lower"].to_numpy(float),
-                rows["upper"].to_numpy(float),
-                color=color(i),
-                alpha=BAND_ALPHA,
-                lw=0,
-            )
     if target is not None:
         ax.axhline(target, color="0.35", lw=0.9, ls="--", label="target")
     ax.set_xscale(xscale or ("log" if x == "updates" else "linear"))
@@ -94,3 +85,39 @@ def draw_overlay(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title=legend_title)
     ax.set_title(plain(title or f"{ylabel.capitalize()} by batch size (mean over seeds)"))
     return ax
+
+
+def overlay_figure(
+    tables,
+    *,
+    x: str = "epochs",
+    metric: str = "test_accuracy",
+    confidence: float = 0.95,
+    learning_rate: float | None = None,
+    target: float | None = None,
+    title: str | None = None,
+    xscale: str | None = None,
+    bands: bool = True,
+) -> Figure:
+    """All batch sizes on one axis: any history ``metric`` against any x.
+
+    ``metric`` is a history column, or ``accuracy`` / ``loss`` for the test set's. An accuracy
+    draws the ``target`` as a dashed line.
+    """
+    history = only_rate(tables.history, learning_rate)
+    metric = {"accuracy": "test_accuracy", "loss": "test_loss"}.get(metric, metric)
+    table = analysis.curves(history, x=x, metric=metric, confidence=confidence)
+    ax = draw_overlay(
+        table,
+        x=x,
+        ylabel=metric.replace("_", " "),
+        confidence=confidence,
+        target=target if is_accuracy(metric) else None,
+        title=title,
+        xscale=xscale,
+        bands=bands,
+    )
+    return ax.figure
+
+
+KIND = FigureKind("overlay", "Every batch size on one axis", ("history",), overlay_figure)

@@ -7,17 +7,29 @@ regimes shaded, and what the measured noise scale predicts (B_crit ~ B_simple).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
+from batchlab.analysis.noise_scale import b_simple_near_target, measured_scaling
 from batchlab.analysis.scaling import REGIMES, ScalingFit, predict_from_noise_scale
-from batchlab.plots._style import OKABE_ITO, batch_size_axis, require_columns
+from batchlab.errors import BatchlabError
+from batchlab.plots._kind import FigureKind, FigureUnavailable
+from batchlab.plots._style import OKABE_ITO, batch_size_axis, new_figure, require_columns
 
 POINTS = ("batch_size",)
 #: regime -> shade (Okabe-Ito sky blue, orange, reddish purple: distinct for colour-blind eyes)
 REGIME_COLORS = dict(zip(REGIMES, ("#56B4E9", "#E69F00", "#CC79A7"), strict=True))
 _POINT, _FIT, _NOISE = OKABE_ITO[6], OKABE_ITO[0], OKABE_ITO[1]  # black, blue, vermillion
+#: short names of the regimes, for the point labels
+_SHORT = {
+    "perfect scaling": "perfect",
+    "diminishing returns": "diminishing",
+    "no further benefit": "no benefit",
+}
 
 
 def draw_scaling(
@@ -59,24 +71,14 @@ def draw_scaling(
         span = [min(span[0], b_simple / 2), max(span[1], b_simple * 2)]
     grid = np.geomspace(*span, 200)
     if fit is not None:
-        ax.plot(
-            grid,
-            fit.predict_steps(grid),
-            "-",
-            color=_FIT,
-            label=f"fit: $S_{{min}}$ = {fit.s_min_:.3g}, $B_{{crit}}$ = {fit.b_crit_:.3g}",
-        )
+        label = f"fit: $S_{{min}}$ = {fit.s_min_:.3g}, $B_{{crit}}$ = {fit.b_crit_:.3g}"
+        ax.plot(grid, fit.predict_steps(grid), "-", color=_FIT, label=label)
     if b_simple is not None:
         ax.axvline(b_simple, linestyle=":", color=_NOISE, label=f"$B_{{simple}}$ = {b_simple:.3g}")
         if fit is not None:
             guess = predict_from_noise_scale(b_simple, s_min=fit.s_min_)
-            ax.plot(
-                grid,
-                guess.predict_steps(grid),
-                "--",
-                color=_NOISE,
-                label=r"predicted: $B_{crit} \approx B_{simple}$",
-            )
+            label = r"predicted: $B_{crit} \approx B_{simple}$"
+            ax.plot(grid, guess.predict_steps(grid), "--", color=_NOISE, label=label)
     if fit is not None:
         low, high = fit.regime_bounds_
         edges = [span[0], np.clip(low, *span), np.clip(high, *span), span[1]]
@@ -93,3 +95,50 @@ def draw_scaling(
     ax.set_title("Steps to target against batch size")
     ax.legend(fontsize="small")
     return ax
+
+
+def _spec_target(tables: Any, target: float | None) -> float | None:
+    """``target``, else the spec's ``analysis.target_accuracy`` (None: the analysis default)."""
+    if target is not None:
+        return target
+    return ((tables.spec or {}).get("analysis") or {}).get("target_accuracy")
+
+
+def scaling_figure(tables, *, target: float | None = None) -> Figure:
+    """Steps to target against batch size at each batch size's best learning rate: the
+    measured points (labelled with their regime), the fitted curve and the B_simple
+    prediction (when the study measured B_simple). ``target``: default the spec's, else 95%
+    of the best mean final test accuracy. Raises :class:`FigureUnavailable` when no batch size
+    reached it."""
+    try:
+        points, fit, used = measured_scaling(tables.history, _spec_target(tables, target))
+    except BatchlabError as err:  # no batch size reached the target: nothing to draw
+        raise FigureUnavailable(f"the 'scaling' figure has no points: {err}") from None
+    b_simple = b_simple_near_target(tables.diagnostics, tables.history, points)
+    fig = new_figure(7.2, 4.8)
+    ax = draw_scaling(points, fit, fig.subplots(), b_simple)
+    if fit is not None:
+        for _, row in points.iterrows():
+            ax.annotate(
+                _SHORT[row["regime"]],
+                (row["batch_size"], row["updates_to_target_mean"]),
+                textcoords="offset points",
+                xytext=(4, 6),
+                fontsize="x-small",
+            )
+        ax.set_title(
+            f"Steps to {used:.1%} test accuracy: $S_{{min}}$ = {fit.s_min_:.3g}, "
+            f"$E_{{min}}$ = {fit.e_min_:.3g}, $B_{{crit}}$ = {fit.b_crit_:.3g}"
+        )
+    else:
+        ax.set_title(f"Steps to {used:.1%} test accuracy (too few points to fit)")
+    return fig
+
+
+KIND = FigureKind(
+    "scaling",
+    "Steps to target against batch size",
+    ("history", "spec"),  # the target; B_simple from the diagnostics when measured
+    scaling_figure,
+    batch_sizes=2,
+)

@@ -6,7 +6,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from batchlab.plots._style import batch_size_axis, color, new_figure, plain, require_columns
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind
+from batchlab.plots._style import (
+    batch_size_axis,
+    by_rate,
+    color,
+    new_figure,
+    note,
+    plain,
+    require_columns,
+    target_of,
+)
 
 #: (summary column stem, axis label)
 PANELS = (
@@ -41,13 +52,8 @@ def draw_speed(
     if fig is None:
         fig = new_figure(13.0, 4.2)
     axes = fig.subplots(1, 3, sharex=True)
-    if "learning_rate" in summary and summary["learning_rate"].nunique() > 1:
-        groups = list(summary.groupby("learning_rate", sort=True))
-    else:
-        groups = [(None, summary)]
-    target = ""
-    if "target" in summary and summary["target"].notna().any():
-        target = f"{100 * float(summary['target'].iloc[0]):.1f}% test accuracy"
+    groups = by_rate(summary)
+    target = target_of(summary)
     for ax, (stem, label) in zip(axes, PANELS, strict=True):
         plotted = False
         for i, (rate, rows) in enumerate(groups):
@@ -83,15 +89,7 @@ def draw_speed(
             plotted = True
         never = summary[~np.isfinite(summary[f"{stem}_mean"].astype(float))]
         if not plotted:
-            ax.text(
-                0.5,
-                0.5,
-                "no batch size\nreached the target",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="0.3",
-            )
+            note(ax, "no batch size\nreached the target")
         elif len(never):
             with_rate = len(groups) > 1
             names = ", ".join(
@@ -120,9 +118,31 @@ def draw_speed(
     fig.suptitle(
         plain(
             title
-            or f"Cost to reach the target{': ' + target if target else ''}"
-            " (mean over seeds, with CI)"
+            or "Cost to reach the target"
+            + ("" if target is None else f": {100 * target:.1f}% test accuracy")
+            + " (mean over seeds, with CI)"
         ),
         fontsize=12,
     )
     return fig
+
+
+def speed_figure(
+    tables,
+    *,
+    target: float | None = None,
+    confidence: float = 0.95,
+    title: str | None = None,
+    reference: bool = True,
+) -> Figure:
+    """Epochs, updates and seconds to ``target`` against batch size."""
+    summary = analysis.summary(tables.history, target=target, confidence=confidence)
+    return draw_speed(summary, title=title, reference=reference)
+
+
+KIND = FigureKind(
+    "speed",
+    "Epochs, updates and seconds to target against batch size",
+    ("history",),
+    speed_figure,
+)

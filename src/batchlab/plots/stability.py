@@ -5,11 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
+from batchlab import analysis
+from batchlab.plots._kind import FigureKind
 from batchlab.plots._style import (
     batch_size_axis,
+    by_rate,
     color,
     new_figure,
+    note,
     percent_axis,
     plain,
     require_columns,
@@ -35,10 +40,7 @@ def draw_stability(
     require_columns(summary, COLUMNS, "stability")
     if ax is None:
         ax = new_figure(8.5, 4.5).add_subplot()
-    if "learning_rate" in summary and summary["learning_rate"].nunique() > 1:
-        groups = list(summary.groupby("learning_rate", sort=True))
-    else:
-        groups = [(None, summary)]
+    groups = by_rate(summary)
     window = f"{100 * last_fraction:g}%"
     for i, (rate, rows) in enumerate(groups):
         rows = rows.sort_values("batch_size")
@@ -71,13 +73,16 @@ def draw_stability(
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="spread")
     ax.set_title(plain(title or "Stability: spread of test accuracy by batch size"))
     if not np.isfinite(summary["test_accuracy_late_std"].astype(float)).any():
-        ax.text(
-            0.5,
-            0.5,
-            "no trial finished without diverging",
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            color="0.3",
-        )
+        note(ax, "no trial finished without diverging")
     return ax
+
+
+def stability_figure(tables, *, last_fraction: float = 0.1, title: str | None = None) -> Figure:
+    """Spread of test accuracy against batch size (late in training, and across seeds)."""
+    summary = analysis.summary(tables.history, last_fraction=last_fraction)
+    return draw_stability(summary, last_fraction=last_fraction, title=title).figure
+
+
+KIND = FigureKind(
+    "stability", "Spread of test accuracy against batch size", ("history",), stability_figure
+)

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from batchlab import analysis, plots
 from batchlab.errors import BatchlabError
 from batchlab.plots import X_LABELS
+from batchlab.store import Tables
 
 DEFAULT_X_AXES = ("epochs", "updates", "seconds")
 FIGURE_DPI = 96
@@ -263,49 +264,52 @@ def _figures(
     x_axes: Iterable[str],
     metrics: Iterable[str] = ("accuracy",),
 ) -> list[dict[str, str]]:
-    """Every figure kind, drawn from tables computed once, as PNG data URIs with a caption."""
+    """The figures of the history, asked of the plot registry at the summary's target, as PNG
+    data URIs with a caption."""
     target = float(table["target"].iloc[0])
     level = f"{100 * confidence:g}%"
+    tables = Tables(spec={}, trials=pd.DataFrame(), history=history, diagnostics=pd.DataFrame())
     out = []
 
-    def add(kind: str, caption: str, fig: Figure) -> None:
+    def add(kind: str, caption: str, **opts: Any) -> None:
+        fig = plots.figure(kind, tables, **opts)
         out.append({"kind": kind, "caption": caption, "src": png_data_uri(fig)})
 
     for metric in metrics:
-        series = {
-            "train": analysis.curves(history, metric=f"train_{metric}", confidence=confidence),
-            "test": analysis.curves(history, metric=f"test_{metric}", confidence=confidence),
-        }
-        line = target if metric == "accuracy" else None
         add(
             "curves",
             f"Train {metric} (as Keras fit reports it) and test {metric} per epoch, one panel "
             f"per batch size: mean over seeds with {level} band (seed 003's figure)."
-            + (" Dashed: the target." if line is not None else ""),
-            plots.draw_curves(series, ylabel=metric, confidence=confidence, target=line),
+            + (" Dashed: the target." if metric == "accuracy" else ""),
+            metric=metric,
+            confidence=confidence,
+            target=target,
         )
     for x in x_axes:
-        curve = analysis.curves(history, x=x, metric="test_accuracy", confidence=confidence)
         add(
             "overlay",
             f"Test accuracy of every batch size against {X_LABELS[x]}, with {level} bands.",
-            plots.draw_overlay(curve, x=x, confidence=confidence, target=target).figure,
+            x=x,
+            confidence=confidence,
+            target=target,
         )
     add(
         "heatmap",
         "Final test accuracy and epochs to the target over batch size and learning rate.",
-        plots.draw_heatmap(table),
+        target=target,
+        confidence=confidence,
     )
     add(
         "speed",
         "Epochs, updates and seconds to reach the target against batch size (log-log), with "
         f"{level} error bars over the seeds that reach it.",
-        plots.draw_speed(table),
+        target=target,
+        confidence=confidence,
     )
     add(
         "stability",
         "Spread of test accuracy: late in training (per seed) and across seeds.",
-        plots.draw_stability(table, last_fraction=last_fraction).figure,
+        last_fraction=last_fraction,
     )
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from batchlab.plots.report_figures import gradient_figures
+from batchlab.plots import KINDS, figures
 from batchlab.report.recommendation import recommendation_section
 from batchlab.report.render import render_report
 
@@ -21,7 +21,8 @@ def study_report(
     weights, steps to target against batch size with the fitted critical batch size).
     """
     sections = [recommendation_section(tables.history, tables.spec, target)]
-    sections += gradient_figures(tables, target=target)
+    beyond = [name for name, kind in KINDS.items() if kind.needs != ("history",)]
+    sections += [(kind.title, fig) for kind, fig in figures(tables, beyond, target=target)]
     return render_report(
         tables.spec,
         tables.trials,
