@@ -14,7 +14,12 @@ from batchlab.quantities._quantity import Quantity
 
 
 def distance(params, other) -> jax.Array:
-    """() Euclidean distance between two pytrees of the same structure."""
+    """() Euclidean distance between two pytrees of the same structure.
+
+    Example:
+        >>> float(distance({"w": jnp.array([3.0, 4.0])}, {"w": jnp.zeros(2)}))
+        5.0
+    """
     diff = ravel_pytree(params)[0] - ravel_pytree(other)[0]
     return jnp.sqrt(jnp.sum(diff * diff))
 
@@ -32,13 +37,15 @@ def update_norm(params, params_prev) -> jax.Array:
 DISTANCE_FROM_INIT = Quantity(
     name="distance_from_init",
     stats=("value",),
-    per_batch_size=False,
-    compute=lambda probe: {"value": distance_from_init(probe.params, probe.params0)},
+    needs={"params0"},
+    schedule="every_epoch",
+    compute=lambda inputs: {"value": distance_from_init(inputs.params, inputs.params0)},
 )
 
 UPDATE_NORM = Quantity(
     name="update_norm",
     stats=("value",),
-    per_batch_size=False,
-    compute=lambda probe: {"value": update_norm(probe.params, probe.params_prev)},
+    needs={"params_prev"},
+    schedule="every_epoch",
+    compute=lambda inputs: {"value": update_norm(inputs.params, inputs.params_prev)},
 )
