@@ -34,7 +34,7 @@ def test_names_by_schedule():
         "b_simple",
         "grad_snr",
     }
-    assert names("every_epoch") == ("distance_from_init", "update_norm")
+    assert names("every_epoch") == ("distance_from_init", "epoch_distance")
     assert sorted(names("scheduled") + names("every_epoch")) == sorted(names())
     with pytest.raises(BatchlabError, match="did you mean 'every_epoch'"):
         names("every-epoch")

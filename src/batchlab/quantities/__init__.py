@@ -26,7 +26,7 @@ Example:
     >>> import jax, jax.numpy as jnp
     >>> from batchlab.quantities import measure, names
     >>> names("every_epoch")
-    ('distance_from_init', 'update_norm')
+    ('distance_from_init', 'epoch_distance')
     >>> loss = lambda w, xi, yi: (xi @ w - yi) ** 2
     >>> x, y = jnp.arange(8.0).reshape(4, 2), jnp.arange(4.0)
     >>> w = jnp.zeros(2)
@@ -42,7 +42,7 @@ from batchlab.quantities._measure import format_key, measure, parse_key, to_rows
 from batchlab.quantities._quantity import SCHEDULES, Quantity
 from batchlab.quantities._registry import QUANTITIES, names
 from batchlab.quantities.b_simple import b_simple
-from batchlab.quantities.distance import distance_from_init, update_norm
+from batchlab.quantities.distance import distance_from_init, epoch_distance
 from batchlab.quantities.full_gradient import full_grad_norm_sq, full_gradient
 from batchlab.quantities.snr import grad_snr
 from batchlab.quantities.trace_cov import trace_cov
@@ -56,7 +56,7 @@ __all__ = [
     "b_simple",
     "batch_grad_norms_sq",
     "distance_from_init",
-    "update_norm",
+    "epoch_distance",
     "format_key",
     "full_grad_norm_sq",
     "full_gradient",

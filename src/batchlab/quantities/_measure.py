@@ -72,7 +72,7 @@ def measure(
             ``E|g_B|^2 = |G|^2 + (1 - B/n) tr(Sigma)/B`` holds with n = pool size), or None for
             all ``n`` examples.
         params_prev: pytree, the weights at the previous measurement (for quantities that need
-            ``params_prev``: ``update_norm``).
+            ``params_prev``: ``epoch_distance``, when measured after every epoch).
         chunk_size: examples per chunk of per-example gradients.
         batch_chunk: batches whose gradients are computed at once (None: all).
 

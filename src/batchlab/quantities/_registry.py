@@ -43,7 +43,7 @@ def names(schedule: str | None = None) -> tuple[str, ...]:
 
     Example:
         >>> names("every_epoch")
-        ('distance_from_init', 'update_norm')
+        ('distance_from_init', 'epoch_distance')
     """
     if schedule is not None and schedule not in SCHEDULES:
         raise BatchlabError(

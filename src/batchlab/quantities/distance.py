@@ -1,7 +1,10 @@
-"""How far the weights moved: |theta - theta_0| from the start, |theta_t - theta_{t-1}| per step.
+"""How far the weights moved: from the start, |theta - theta_0|, and over the last epoch.
 
-Euclidean norms over all trainable weights, flattened. ``update_norm`` is measured between two
-measurements (the engine passes the weights of the previous one, e.g. the previous epoch).
+Two meanings, two names (as cockpit's ``distance`` and ``update_size``):
+``distance_from_init`` is |theta_e - theta_0|, the distance from the initial weights;
+``epoch_distance`` is |theta_e - theta_{e-1}|, the distance moved between the previous
+measurement and this one, which the engine takes after every epoch: the distance moved over the
+last epoch (not the size of one update). Euclidean norms over all trainable weights, flattened.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ def distance_from_init(params, params0) -> jax.Array:
     return distance(params, params0)
 
 
-def update_norm(params, params_prev) -> jax.Array:
-    """() |theta_t - theta_{t-1}|."""
+def epoch_distance(params, params_prev) -> jax.Array:
+    """() |theta_e - theta_{e-1}|, with ``params_prev`` the weights an epoch earlier."""
     return distance(params, params_prev)
 
 
@@ -42,10 +45,10 @@ DISTANCE_FROM_INIT = Quantity(
     compute=lambda inputs: {"value": distance_from_init(inputs.params, inputs.params0)},
 )
 
-UPDATE_NORM = Quantity(
-    name="update_norm",
+EPOCH_DISTANCE = Quantity(
+    name="epoch_distance",
     stats=("value",),
     needs={"params_prev"},
     schedule="every_epoch",
-    compute=lambda inputs: {"value": update_norm(inputs.params, inputs.params_prev)},
+    compute=lambda inputs: {"value": epoch_distance(inputs.params, inputs.params_prev)},
 )
