@@ -53,6 +53,15 @@ NEEDS = ("key", "params0", "params_prev", "moments", "batch_norms_sq")
 """What a quantity may declare in ``Quantity.needs``: the optional fields of :class:`Inputs`."""
 
 
+_REQUIRES = {  # need -> what the measurement must give for it
+    "key": ("key",),
+    "params0": ("params0",),
+    "params_prev": ("params_prev",),
+    "moments": ("pool",),
+    "batch_norms_sq": ("key", "pool"),  # drawn with the key, from the pool
+}
+
+
 def missing(need: str, *, key: Any, params0: Any, params_prev: Any, pool: int) -> str | None:
     """What a measurement lacks to provide ``need`` (one of :data:`NEEDS`), or None.
 
@@ -62,20 +71,14 @@ def missing(need: str, *, key: Any, params0: Any, params_prev: Any, pool: int) -
         >>> missing("moments", key=None, params0=None, params_prev=None, pool=10) is None
         True
     """
-    no_key = "a PRNG key" if key is None else None
-    small_pool = f"a pool of at least 2 examples, not {pool}" if pool < 2 else None
-    lacks = {
-        "key": [no_key],
-        "params0": [None if params0 is not None else "params0, the initial weights"],
-        "params_prev": [
-            None
-            if params_prev is not None
-            else "params_prev, the weights at the previous measurement"
-        ],
-        "moments": [small_pool],
-        "batch_norms_sq": [no_key, small_pool],  # drawn with the key, from the pool
-    }[need]
-    return " and ".join(what for what in lacks if what) or None
+    previous = "params_prev, the weights at the previous measurement"
+    lacking = {
+        "key": "a PRNG key" if key is None else "",
+        "params0": "params0, the initial weights" if params0 is None else "",
+        "params_prev": previous if params_prev is None else "",
+        "pool": f"a pool of at least 2 examples, not {pool}" if pool < 2 else "",
+    }
+    return " and ".join(lacking[r] for r in _REQUIRES[need] if lacking[r]) or None
 
 
 def gather_inputs(
