@@ -25,8 +25,8 @@ requires.
 Example:
     >>> import jax, jax.numpy as jnp
     >>> from batchlab.quantities import measure, names
-    >>> names("every_epoch")
-    ('distance_from_init', 'epoch_distance')
+    >>> "epoch_distance" in names("every_epoch"), "epoch_distance" in names("scheduled")
+    (True, False)
     >>> loss = lambda w, xi, yi: (xi @ w - yi) ** 2
     >>> x, y = jnp.arange(8.0).reshape(4, 2), jnp.arange(4.0)
     >>> w = jnp.zeros(2)

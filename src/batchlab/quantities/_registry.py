@@ -42,8 +42,8 @@ def names(schedule: str | None = None) -> tuple[str, ...]:
     """The registered quantities' names, those measured on ``schedule`` (one of SCHEDULES) or all.
 
     Example:
-        >>> names("every_epoch")
-        ('distance_from_init', 'epoch_distance')
+        >>> "epoch_distance" in names("every_epoch"), "epoch_distance" in names("scheduled")
+        (True, False)
     """
     if schedule is not None and schedule not in SCHEDULES:
         raise BatchlabError(
