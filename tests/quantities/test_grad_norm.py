@@ -5,9 +5,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from batchlab.quantities import batch_grad_norms_sq, sample_batches
-from batchlab.quantities._probe import Probe
-from batchlab.quantities.grad_norm import GRAD_NORM, GRAD_NORM_SQ
+from batchlab.quantities import QUANTITIES, batch_grad_norms_sq, gather_inputs, sample_batches
 
 from .mlp import loop_grads
 
@@ -49,10 +47,21 @@ def test_batch_grad_norms_sq_match_loop(problem):
 def test_stats_are_mean_and_sample_std(problem):
     @jax.jit
     def run(params, key):
-        probe = Probe(
-            params, problem.loss, problem.x, problem.y, key=key, batch_sizes=(2, 5), n_batches=30
+        inputs = gather_inputs(
+            {"batch_norms_sq"},
+            params,
+            problem.loss,
+            problem.x,
+            problem.y,
+            key=key,
+            batch_sizes=(2, 5),
+            n_batches=30,
         )
-        return probe.batch_norms_sq, GRAD_NORM_SQ.compute(probe), GRAD_NORM.compute(probe)
+        return (
+            inputs.batch_norms_sq,
+            QUANTITIES["grad_norm_sq"].compute(inputs),
+            QUANTITIES["grad_norm"].compute(inputs),
+        )
 
     samples, sq, norm = run(problem.params, jax.random.key(2))
     samples = np.asarray(samples)  # (batch sizes, n_batches)

@@ -68,13 +68,13 @@ def test_vmap_over_trials_equals_per_trial_calls(problem):
 
 
 def _check_formulas(out, params, params0, prev):
-    """distance, update norm, B_simple and SNR against their formulas (plain loop for one)."""
+    """distances, B_simple and SNR against their formulas (plain loop for one)."""
     flat = lambda tree: np.concatenate([np.ravel(a) for a in jax.tree.leaves(tree)])  # noqa: E731
     dist = 0.0
     for a, b in zip(flat(params), flat(params0), strict=True):  # plain loop over weights
         dist += (a - b) ** 2
     assert float(out["distance_from_init.value"]) == pytest.approx(np.sqrt(dist), rel=1e-12)
-    assert float(out["update_norm.value"]) == pytest.approx(
+    assert float(out["epoch_distance.value"]) == pytest.approx(
         np.linalg.norm(flat(params) - flat(prev)), rel=1e-12
     )
     g_sq, tr = float(out["full_grad_norm_sq.value"]), float(out["trace_cov.value"])
@@ -123,7 +123,7 @@ def test_to_rows_makes_diagnostics_rows():
     "names, kwargs, message",
     [
         (["grad_nrm"], {}, "unknown quantities"),
-        (["update_norm"], {}, "params_prev"),
+        (["epoch_distance"], {}, "params_prev"),
         (["distance_from_init"], {"params0": None}, "params0"),
         (["grad_norm_sq"], {"batch_sizes": (51,)}, "pool size 50"),
         (["grad_snr"], {"batch_sizes": ()}, "at least one"),

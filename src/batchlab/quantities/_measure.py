@@ -2,49 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
+from batchlab._suggest import did_you_mean
 from batchlab.errors import BatchlabError
-from batchlab.quantities._probe import Probe
-from batchlab.quantities._quantity import Quantity, format_key, parse_key
-from batchlab.quantities.b_simple import B_SIMPLE
-from batchlab.quantities.distance import DISTANCE_FROM_INIT, UPDATE_NORM
-from batchlab.quantities.full_gradient import FULL_GRAD_NORM_SQ
-from batchlab.quantities.grad_norm import GRAD_NORM, GRAD_NORM_SQ, sample_batches
-from batchlab.quantities.snr import GRAD_SNR
-from batchlab.quantities.trace_cov import TRACE_COV
+from batchlab.quantities._batches import sample_batches
+from batchlab.quantities._inputs import NEEDS, gather_inputs, missing
+from batchlab.quantities._registry import QUANTITIES
 
-QUANTITIES: dict[str, Quantity] = {
-    q.name: q
-    for q in (
-        GRAD_NORM_SQ,
-        GRAD_NORM,
-        FULL_GRAD_NORM_SQ,
-        TRACE_COV,
-        B_SIMPLE,
-        GRAD_SNR,
-        DISTANCE_FROM_INIT,
-        UPDATE_NORM,
-    )
-}
-"""Every quantity by its diagnostics-table name."""
-
-_SCHEDULES = {"distance_from_init": "every_epoch", "update_norm": "every_epoch"}
+_KEY = re.compile(r"^(?P<quantity>\w+)(?:\[(?P<batch_size>\d+)\])?\.(?P<stat>\w+)$")
 
 
-def names(schedule: str | None = None) -> tuple[str, ...]:
-    """Quantity names, all or those of one schedule ("scheduled" or "every_epoch")."""
-    return tuple(
-        n for n in QUANTITIES if schedule is None or _SCHEDULES.get(n, "scheduled") == schedule
-    )
+def format_key(quantity: str, stat: str, batch_size: int | None = None) -> str:
+    """The flat key of one measured value: ``"trace_cov.value"``, ``"grad_norm_sq[32].mean"``."""
+    where = "" if batch_size is None else f"[{int(batch_size)}]"
+    return f"{quantity}{where}.{stat}"
 
 
-_SAMPLED = {"grad_norm_sq", "grad_norm"}  # need a key and batch sizes
-_FULL = {"full_grad_norm_sq", "trace_cov", "b_simple", "grad_snr"}  # need n >= 2
+def parse_key(key: str) -> tuple[str, int | None, str]:
+    """Invert :func:`format_key`: ``"grad_norm_sq[32].mean" -> ("grad_norm_sq", 32, "mean")``."""
+    match = _KEY.match(key)
+    if match is None:
+        raise ValueError(f"not a diagnostics key: {key!r}")
+    batch_size = match["batch_size"]
+    return match["quantity"], None if batch_size is None else int(batch_size), match["stat"]
 
 
 def measure(
@@ -71,19 +57,22 @@ def measure(
     ``jax.vmap(lambda p, p0, k: measure(names, p, p0, loss, x, y, k, (32, 128)))``.
 
     Args:
-        names: quantity names, keys of :data:`QUANTITIES`.
+        names: quantity names, keys of :data:`QUANTITIES`. What each declares in
+            ``Quantity.needs`` is checked here and computed once for all of them.
         params: pytree, the trial's weights.
-        params0: pytree, its initial weights (for ``distance_from_init``; else may be None).
+        params0: pytree, its initial weights (for quantities that need ``params0``; else None).
         example_loss: ``(params, x_i, y_i) -> ()``, the loss of one example.
         x: (n, *input_shape) examples; y: (n,) or (n, k) targets.
-        key: PRNG key (needed by ``sample_size < n`` and ``grad_norm_sq``/``grad_norm``).
+        key: PRNG key (needed by ``sample_size < n`` and by quantities that need ``key`` or
+            ``batch_norms_sq``); None if nothing is drawn.
         batch_sizes: the batch sizes of per-batch-size quantities, each at most the pool size.
         n_batches: batches sampled per batch size.
         sample_size: examples in the pool that every quantity is measured on: a random subset of
             that many distinct examples (drawn once, shared by all quantities, so the identity
             ``E|g_B|^2 = |G|^2 + (1 - B/n) tr(Sigma)/B`` holds with n = pool size), or None for
             all ``n`` examples.
-        params_prev: pytree, the weights at the previous measurement (for ``update_norm``).
+        params_prev: pytree, the weights at the previous measurement (for quantities that need
+            ``params_prev``: ``epoch_distance``, when measured after every epoch).
         chunk_size: examples per chunk of per-example gradients.
         batch_chunk: batches whose gradients are computed at once (None: all).
 
@@ -95,43 +84,42 @@ def measure(
     unknown = [n for n in names if n not in QUANTITIES]
     if unknown:
         raise BatchlabError(
-            f"unknown quantities {unknown}; valid quantities are {sorted(QUANTITIES)}"
+            f"unknown quantities {unknown}; valid quantities are {list(QUANTITIES)}"
+            + did_you_mean(unknown[0], QUANTITIES)
         )
     n = x.shape[0]
     if y.shape[0] != n:
         raise BatchlabError(f"x has {n} examples but y has {y.shape[0]}; they must match")
     batch_sizes = tuple(int(b) for b in batch_sizes)
     pool = n if sample_size is None else min(int(sample_size), n)
-    sampled = _SAMPLED.intersection(names)
-    if (pool < n or sampled) and key is None:
-        raise BatchlabError(f"measuring {sorted(sampled) or 'a subsample'} needs a PRNG key")
-    if _FULL.union(_SAMPLED).intersection(names) and pool < 2:
-        raise BatchlabError(f"sample_size={sample_size} with n={n}: need a pool of at least 2")
-    if any(QUANTITIES[q].per_batch_size for q in names):
-        bad = [b for b in batch_sizes if not 1 <= b <= pool]
-        if not batch_sizes or bad:
+    if pool < n and key is None:
+        raise BatchlabError(f"sample_size={sample_size} < n={n}: drawing the pool needs a PRNG key")
+    for name in names:  # what each quantity declares, checked the same way for all
+        quantity = QUANTITIES[name]
+        for need in sorted(quantity.needs):
+            lacking = missing(need, key=key, params0=params0, params_prev=params_prev, pool=pool)
+            if lacking:
+                raise BatchlabError(f"{name} needs {lacking}")
+        if quantity.per_batch_size and (
+            not batch_sizes or not 1 <= min(batch_sizes) <= max(batch_sizes) <= pool
+        ):
             raise BatchlabError(
-                f"batch_sizes={list(batch_sizes)}: per-batch-size quantities need at least one "
-                f"batch size, each from 1 to the pool size {pool}"
+                f"batch_sizes={list(batch_sizes)}: {name} needs at least one batch size, each "
+                f"from 1 to the pool size {pool}"
             )
-    if "distance_from_init" in names and params0 is None:
-        raise BatchlabError("distance_from_init needs params0, the initial weights")
-    if "update_norm" in names and params_prev is None:
-        raise BatchlabError("update_norm needs params_prev, the weights at the last measurement")
 
     if key is not None:
-        pool_key, batch_key = jax.random.split(key)
+        pool_key, key = jax.random.split(key)
         if pool < n:
             idx = sample_batches(pool_key, n, pool, 1)[0]  # (pool,) distinct examples
             x, y = x[idx], y[idx]
-    else:
-        batch_key = None
-    probe = Probe(
-        params=params,
-        example_loss=example_loss,
-        x=x,
-        y=y,
-        key=batch_key,
+    inputs = gather_inputs(
+        frozenset().union(*(QUANTITIES[name].needs for name in names)),
+        params,
+        example_loss,
+        x,
+        y,
+        key=key,
         params0=params0,
         params_prev=params_prev,
         batch_sizes=batch_sizes,
@@ -142,7 +130,8 @@ def measure(
     out: dict[str, jax.Array] = {}
     for name in names:
         quantity = QUANTITIES[name]
-        values = quantity.compute(probe)
+        # It reads what it declares, and nothing else: its undeclared needs are None.
+        values = quantity.compute(inputs._replace(**dict.fromkeys(set(NEEDS) - quantity.needs)))
         for stat in quantity.stats:
             if quantity.per_batch_size:
                 for j, b in enumerate(batch_sizes):

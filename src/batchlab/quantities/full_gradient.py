@@ -12,8 +12,13 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from batchlab.quantities._moments import gradient_moments
+from batchlab.quantities._moments import Moments, gradient_moments
 from batchlab.quantities._quantity import Quantity
+
+
+def full_grad_norm_sq_from_moments(moments: Moments) -> jax.Array:
+    """() |G|^2, from the moments of the per-example gradients (G is their mean)."""
+    return jnp.sum(moments.mean * moments.mean)
 
 
 def full_gradient(
@@ -27,14 +32,23 @@ def full_gradient(
 def full_grad_norm_sq(
     params, example_loss: Callable, x: jax.Array, y: jax.Array, *, chunk_size: int = 256
 ) -> jax.Array:
-    """() |G|^2, the squared norm of the full-batch gradient."""
-    mean = gradient_moments(params, example_loss, x, y, chunk_size=chunk_size).mean
-    return jnp.sum(mean * mean)
+    """() |G|^2, the squared norm of the full-batch gradient.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> loss = lambda w, xi, yi: w @ xi  # per-example gradient x_i, G = (1, 2)
+        >>> float(full_grad_norm_sq(jnp.zeros(2), loss, jnp.array([[0.0, 2.0], [2.0, 2.0]]),
+        ...                         jnp.zeros(2)))
+        5.0
+    """
+    moments = gradient_moments(params, example_loss, x, y, chunk_size=chunk_size)
+    return full_grad_norm_sq_from_moments(moments)
 
 
 FULL_GRAD_NORM_SQ = Quantity(
     name="full_grad_norm_sq",
     stats=("value",),
-    per_batch_size=False,
-    compute=lambda probe: {"value": probe.full_grad_norm_sq},
+    needs={"moments"},
+    schedule="scheduled",
+    compute=lambda inputs: {"value": full_grad_norm_sq_from_moments(inputs.moments)},
 )
