@@ -302,8 +302,8 @@ def base_spec(tmp_path) -> Path:
     [
         (["--epochs", "0"], ["epochs = 0", ">= 1"]),
         (["--epochs", "-1"], ["epochs = -1", ">= 1"]),
-        (["--seeds", "0"], ["sweep.seeds = 0", ">= 1"]),
-        (["--seeds", "-2"], ["sweep.seeds = -2", ">= 1"]),
+        (["--seeds", "0"], ["--seeds = 0", ">= 1"]),
+        (["--seeds", "-2"], ["--seeds = -2", ">= 1"]),
         # typer's own type check names the option but not the value it could not parse
         (["--epochs", "abc"], ["--epochs", "valid integer"]),
         (["--max-trials", "3"], ["4 trials", "max_trials = 3"]),

@@ -17,8 +17,10 @@ Example:
     >>> import batchlab as bl
     >>> result = bl.train("blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9),
     ...                   batch_size=32, learning_rate=[0.01], seeds=2, epochs=2)
-    >>> result.history.columns[:4].tolist()
-    ['trial', 'cohort', 'seed', 'batch_size']
+    >>> result
+    Results('train': 2 trials, 2 epochs, 4 history rows)
+    >>> result.history.columns[:5].tolist()
+    ['study', 'trial', 'cohort', 'seed', 'batch_size']
 """
 
 from __future__ import annotations

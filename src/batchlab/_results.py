@@ -42,7 +42,12 @@ class Results:
         """The results of ``study`` in ``store`` (a path, a Store, or None for the default).
 
         Example:
-            >>> r = Results.load("seed003-grid", store="batchlab.db")  # doctest: +SKIP
+            >>> import os, tempfile
+            >>> import batchlab as bl
+            >>> path = os.path.join(tempfile.mkdtemp(), "doc.db")
+            >>> _ = bl.train("blobs", batch_size=[32, 64], epochs=1, name="tiny", store=path)
+            >>> Results.load("tiny", store=path)
+            Results('tiny': 2 trials, 1 epochs, 2 history rows)
         """
         from batchlab.store import Store, load
 

@@ -48,10 +48,12 @@ def measure(
         prev_state: the state one epoch earlier, for the quantities that need the previous
             weights (the epoch's distance); those are left out without it.
     """
+    from batchlab.quantities import QUANTITIES, to_rows
     from batchlab.quantities import measure as measure_one
-    from batchlab.quantities import to_rows
 
-    names = tuple(n for n in names if prev_state is not None or n != "update_norm")
+    names = tuple(
+        n for n in names if prev_state is not None or "params_prev" not in QUANTITIES[n].needs
+    )
     settings = (
         names,
         keras().config.floatx(),

@@ -141,9 +141,9 @@ def short_run(
         A :class:`ShortRun` with its history and diagnostics.
 
     Example:
-        >>> run = short_run("seed004-gradients", epochs=2)  # doctest: +SKIP
-        >>> run.batch_size, sorted(run.diagnostics.epoch.unique())  # doctest: +SKIP
-        (32, [0, 1, 2])
+        >>> run = short_run("seed004-gradients", epochs=1, seeds=1)
+        >>> run.batch_size, sorted(run.diagnostics.epoch.unique().tolist())
+        (32, [0, 1])
     """
     from batchlab.data import load_dataset
     from batchlab.run._runner import run_study

@@ -48,8 +48,13 @@ def load(study: str, store: Store | str | os.PathLike[str] | None = None) -> Tab
 
     Example::
 
-        >>> tables = load("seed003-grid")                             # doctest: +SKIP
-        >>> tables.history.groupby("batch_size").test_accuracy.max()  # doctest: +SKIP
+        >>> import os, tempfile
+        >>> import batchlab as bl
+        >>> path = os.path.join(tempfile.mkdtemp(), "doc.db")
+        >>> _ = bl.train("blobs", batch_size=[32, 64], epochs=2, name="tiny", store=path)
+        >>> tables = load("tiny", store=path)
+        >>> tables.history.groupby("batch_size").epoch.max().to_dict()
+        {32: 2, 64: 2}
     """
     with opened(store) as s:
         s._require(study)

@@ -32,7 +32,7 @@ A study file looks like::
 
 from batchlab._laws import LR_RULES
 from batchlab.study._fields import BATCH_FLAVORS, FULL
-from batchlab.study._load import builtin_studies, load_study, parse_toml
+from batchlab.study._load import builtin_studies, builtin_toml, load_study, parse_toml
 from batchlab.study._lr_rule import LRRule
 from batchlab.study._optimizer import OPTIMIZERS, Optimizer, adam, sgd
 from batchlab.study._sections import Analysis, Diagnostics
@@ -58,6 +58,7 @@ __all__ = [
     "Trial",
     "adam",
     "builtin_studies",
+    "builtin_toml",
     "load_study",
     "parse_toml",
     "sgd",

@@ -38,6 +38,21 @@ def builtin_studies() -> dict[str, str]:
     return out
 
 
+def builtin_toml(name: str) -> str:
+    """The TOML text of a builtin study, to copy and change.
+
+    Example:
+        >>> parse_toml(builtin_toml("seed003-grid")) == load_study("seed003-grid")
+        True
+    """
+    files = _builtin_files()
+    if name not in files:
+        raise SpecError(
+            f"no builtin study {name!r}{c.suggest(name, files)} (builtins: {', '.join(files)})"
+        )
+    return files[name].read_text(encoding="utf-8")
+
+
 def parse_toml(text: str, source: str = "<string>") -> Study:
     """A study from TOML text; ``source`` names it in error messages."""
     return _from_data(_parse(text, source), source, default_name=None)

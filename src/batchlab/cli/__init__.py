@@ -1,0 +1,89 @@
+"""The ``batchlab`` command: a thin typer layer over the Python API, one module per group.
+
+- :mod:`.run`: ``run``, ``demo``;
+- :mod:`.store`: ``ls``, ``show``, ``export``;
+- :mod:`.figures`: ``plot``, ``report``;
+- :mod:`.advice`: ``recommend``, ``noise-scale``;
+- :mod:`.studies`: ``studies [show NAME]``;
+- :mod:`.scratch`: ``scratch logic``.
+
+Commands import JAX and Keras only when they train or measure, so ``--help``, ``ls``,
+``show``, ``export`` and ``studies`` start at once. Exit codes: 0 ok; 2 bad input (a
+one-paragraph message on stderr, no traceback); 1 an internal error (with its traceback); 130
+interrupted (what was saved is said).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from batchlab.cli import advice, figures, run, scratch, store, studies
+from batchlab.cli._common import err
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="batchlab: which batch size, which learning rate, and why.",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from batchlab._version import version
+
+        typer.echo(f"batchlab {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+):
+    """batchlab: which batch size, which learning rate, and why."""
+
+
+app.command()(run.run)
+app.command()(run.demo)
+app.command("ls")(store.ls)
+app.command()(store.show)
+app.command()(store.export)
+app.command()(figures.plot)
+app.command()(figures.report)
+app.command()(advice.recommend)
+app.command("noise-scale")(advice.noise_scale)
+app.add_typer(studies.app, name="studies")
+app.add_typer(scratch.app, name="scratch")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (2 bad input, 1 internal error)."""
+    from batchlab.errors import BatchlabError
+
+    try:
+        app(args=argv, prog_name="batchlab")  # usage errors exit 2 by themselves
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BatchlabError as exc:
+        err().print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err().print("interrupted: the store holds everything up to the last committed chunk")
+        return 130
+    except Exception:
+        traceback.print_exc()
+        err().print("internal error: this is a bug in batchlab; please report it with the above")
+        return 1
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry: ``sys.exit(main())``."""
+    sys.exit(main())

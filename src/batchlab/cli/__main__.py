@@ -1,0 +1,5 @@
+"""``python -m batchlab.cli``."""
+
+from batchlab.cli import entry
+
+entry()

@@ -1,0 +1,72 @@
+"""What the command groups share: the consoles, the common options, checks of option values,
+and the progress bars. Nothing here imports JAX, Keras or matplotlib."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from batchlab.errors import SpecError
+
+
+def _console(stderr: bool) -> Console:
+    # A pipe or a file gets whole lines: rich would otherwise wrap tables at 80 columns.
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 200
+    return Console(stderr=stderr, width=width)
+
+
+def out() -> Console:
+    """The console on standard output, as it is now (tests and pipes redirect it)."""
+    return _console(stderr=False)
+
+
+def err() -> Console:
+    """The console on standard error (messages, progress)."""
+    return _console(stderr=True)
+
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store file (default ./batchlab.db or $BATCHLAB_STORE)."),
+]
+TargetOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Target test accuracy in (0, 1] (default: the spec's, else 95% of the best)."
+    ),
+]
+
+
+def check_target(target: float | None, option: str = "--target") -> float | None:
+    """A target accuracy in (0, 1], or None."""
+    if target is not None and not (math.isfinite(target) and 0 < target <= 1):
+        raise SpecError(
+            f"{option} = {target!r}: a target test accuracy is a fraction in (0, 1], "
+            "e.g. 0.9 for 90%"
+        )
+    return target
+
+
+def check_count(value: int | None, option: str, minimum: int = 1) -> int | None:
+    """An integer option that must be at least ``minimum`` (None passes)."""
+    if value is not None and value < minimum:
+        raise SpecError(f"{option} = {value!r}: must be an integer >= {minimum}")
+    return value
+
+
+def check_fraction(value: float, option: str) -> float:
+    """A fraction in (0, 1]."""
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise SpecError(f"{option} = {value!r}: must be a fraction in (0, 1]")
+    return value
+
+
+def plural(n: int, word: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

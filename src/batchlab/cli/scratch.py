@@ -1,0 +1,32 @@
+"""``batchlab scratch``: the from-scratch NumPy network of seed 002."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from batchlab.cli._common import out
+
+app = typer.Typer(no_args_is_help=True, help="The from-scratch NumPy network (seed 002).")
+
+
+@app.command("logic")
+def scratch_logic(
+    epochs: Annotated[int, typer.Option(help="Epochs per flavor.")] = 500,
+    plot: Annotated[Path | None, typer.Option(help="Draw the three error curves here.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and shuffling.")] = 0,
+    hidden: Annotated[int, typer.Option(help="Hidden units.")] = 8,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 1.0,
+    momentum: Annotated[float, typer.Option(help="Momentum.")] = 0.9,
+):
+    """Seed 002: learn AND, OR, XOR, NAND, NOR with batch, stochastic and mini-batch GD."""
+    from batchlab.scratch import logic_command
+
+    out().print(
+        logic_command(epochs, str(plot) if plot else None, seed, hidden, lr, momentum),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,  # preformatted truth tables: never re-wrap them at the console width
+    )
