@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from batchlab._columns import X_AXES
 from batchlab.analysis._tables import (
     DEFAULT_BY,
     as_by,
@@ -23,13 +24,9 @@ FINALS = (
     ("final_test_loss", "test_loss"),
     ("final_train_loss", "train_loss_end"),
 )
-#: (summary name, history column) of the costs to reach the target
-TO_TARGET = (
-    ("epochs_to_target", "epoch"),
-    ("updates_to_target", "updates"),
-    ("examples_to_target", "examples_seen"),
-    ("seconds_to_target", "wall_seconds"),
-)
+#: (summary name, history column) of the costs to reach the target, one per x-axis:
+#: epochs_to_target (epoch), updates_to_target, examples_to_target, seconds_to_target
+TO_TARGET = tuple((f"{x}_to_target", column) for x, column in X_AXES.items())
 #: the seconds to target of one model: its cohort's seconds / the trials trained together
 MODEL_SECONDS = "model_seconds_to_target"
 #: the costs to target, as the summary names them

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from batchlab import analysis, plots
+from batchlab._columns import METRIC_KINDS
 from batchlab._files import atomic_write
 from batchlab._format import NA, cell, interval, num, pct, pts
 from batchlab.analysis._tables import spec_dict
@@ -317,9 +318,7 @@ def render_report(
     x_axes = tuple(x_axes)
     metrics = _lookup(spec_d, "metrics") or ("accuracy",)
     metrics = tuple(
-        m
-        for m in ((metrics,) if isinstance(metrics, str) else metrics)
-        if m in ("accuracy", "loss")
+        m for m in ((metrics,) if isinstance(metrics, str) else metrics) if m in METRIC_KINDS
     ) or ("accuracy",)
     for x in x_axes:
         if x not in analysis.X_AXES:
