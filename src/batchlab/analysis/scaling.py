@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from batchlab._format import pct
 from batchlab._laws import inverse_batch
 from batchlab.analysis._tables import require
 from batchlab.errors import BatchlabError
@@ -279,7 +280,7 @@ def steps_to_target_table(summary: pd.DataFrame, min_reached_fraction: float = 1
         raise BatchlabError(
             "steps_to_target_table: no (batch size, learning rate) reached the target"
             + (
-                f" in at least {min_reached_fraction:.0%} of its seeds"
+                f" in at least {pct(min_reached_fraction, 0)} of its seeds"
                 if "reached_fraction" in summary.columns
                 else ""
             )
