@@ -113,16 +113,18 @@ def candidates(
     return out
 
 
+def _score(table: pd.DataFrame, measure: str) -> pd.Series:
+    """The measure's mean, lower is better (accuracy negated); infinite where it is missing."""
+    mean = table[column(measure, "mean")].astype(float)
+    return (mean if lower_is_better(measure) else -mean).where(np.isfinite(mean), np.inf)
+
+
 def rank(table: pd.DataFrame, goal: Goal, by: Sequence[str], tolerance: float) -> pd.DataFrame:
     """Eligible first, by the goal's mean; adds ``rank`` (NaN when not eligible),
     ``indistinguishable`` (the interval overlaps the leader's), ``near_tie`` and ``chosen``.
     """
     measure, by = goal.measure, list(by)
-    lower = lower_is_better(measure)
-    mean = table[column(measure, "mean")].astype(float)
-    t = table.assign(
-        _elig=~table["eligible"], _score=(mean if lower else -mean).where(np.isfinite(mean), np.inf)
-    )
+    t = table.assign(_elig=~table["eligible"], _score=_score(table, measure))
     t = t.sort_values(["_elig", "_score", *by], kind="stable").reset_index(drop=True)
     t["rank"] = np.arange(1, len(t) + 1)
     t["indistinguishable"] = False
@@ -136,16 +138,14 @@ def rank(table: pd.DataFrame, goal: Goal, by: Sequence[str], tolerance: float) -
         t.loc[elig, "indistinguishable"] = overlap.loc[elig]
         t.loc[elig[0], "indistinguishable"] = False
         m = float(lead[column(measure, "mean")])
-        if lower:
+        if lower_is_better(measure):
             near = t[column(measure, "mean")] <= m * (1 + tolerance) + EPS * abs(m)
         else:
             near = t[column(measure, "mean")] >= m - tolerance * (1 - m) - EPS
         tied = (overlap & near).loc[elig]
         tied.loc[elig[0]] = True
         ties = t.loc[tied[tied].index]
-        tie_mean = ties[column(goal.tie_break, "mean")].astype(float)
-        tie_score = tie_mean if lower_is_better(goal.tie_break) else -tie_mean
-        ties = ties.assign(_tie=tie_score.where(np.isfinite(tie_score), np.inf))
+        ties = ties.assign(_tie=_score(ties, goal.tie_break))
         best = ties.sort_values(["_tie", *by], kind="stable").index[0]
         t.loc[best, "chosen"] = True
         t.loc[ties.index, "near_tie"] = len(ties) > 1
