@@ -9,22 +9,6 @@ from batchlab._suggest import did_you_mean
 from batchlab.analysis.summary import MODEL_SECONDS
 from batchlab.errors import SpecError
 
-GOALS = ("fewest_epochs", "fewest_updates", "least_seconds", "best_accuracy")
-"""The goals a recommendation can serve, in the order the CLI and the report show them."""
-
-GOAL_ALIASES = {
-    "epochs": "fewest_epochs",
-    "updates": "fewest_updates",
-    "steps": "fewest_updates",
-    "fewest_steps": "fewest_updates",
-    "seconds": "least_seconds",
-    "time": "least_seconds",
-    "wall_clock": "least_seconds",
-    "fewest_seconds": "least_seconds",
-    "accuracy": "best_accuracy",
-}
-"""Other names accepted for the goals (hyphens are read as underscores)."""
-
 MEASURES = {
     "epochs": "epochs_to_target",
     "updates": "updates_to_target",
@@ -51,10 +35,11 @@ def lower_is_better(measure: str) -> bool:
 
 @dataclass(frozen=True)
 class Goal:
-    """What a goal ranks by, and how it reads."""
+    """What a goal ranks by, how it reads, and the other names it goes by."""
 
     name: str
-    """One of :data:`GOALS`."""
+    """The goal's name: ``fewest_epochs``, ``fewest_updates``, ``least_seconds``,
+    ``best_accuracy``."""
     measure: str
     """The measure (of :data:`MEASURES`) whose mean over seeds ranks the grid points."""
     tie_break: str
@@ -63,6 +48,8 @@ class Goal:
     """What the goal asks for, in a sentence: ``the fewest epochs``."""
     title: str
     """A heading: ``Fewest epochs``."""
+    aliases: tuple[str, ...] = ()
+    """Other names accepted for the goal (hyphens are read as underscores)."""
 
     @property
     def speed(self) -> bool:
@@ -73,14 +60,29 @@ class Goal:
 GOAL_TABLE = {
     goal.name: goal
     for goal in (
-        Goal("fewest_epochs", "epochs", "updates", "the fewest epochs", "Fewest epochs"),
-        Goal("fewest_updates", "updates", "examples", "the fewest updates", "Fewest updates"),
+        Goal(
+            "fewest_epochs",
+            "epochs",
+            "updates",
+            "the fewest epochs",
+            "Fewest epochs",
+            aliases=("epochs",),
+        ),
+        Goal(
+            "fewest_updates",
+            "updates",
+            "examples",
+            "the fewest updates",
+            "Fewest updates",
+            aliases=("updates", "steps", "fewest_steps"),
+        ),
         Goal(
             "least_seconds",
             "seconds",
             "final_test_accuracy",
             "the least time",
             "Least wall-clock time",
+            aliases=("seconds", "time", "wall_clock", "fewest_seconds"),
         ),
         Goal(
             "best_accuracy",
@@ -88,10 +90,18 @@ GOAL_TABLE = {
             "seconds",
             "the highest test accuracy",
             "Best test accuracy",
+            aliases=("accuracy",),
         ),
     )
 }
-"""Each goal of :data:`GOALS` as a :class:`Goal`."""
+"""Every goal, in the order the CLI and the report show them."""
+
+GOALS = tuple(GOAL_TABLE)
+"""The goals a recommendation can serve: ``fewest_epochs``, ``fewest_updates``,
+``least_seconds``, ``best_accuracy``."""
+
+GOAL_ALIASES = {alias: goal.name for goal in GOAL_TABLE.values() for alias in goal.aliases}
+"""Other names accepted for the goals, and the goal each names."""
 
 
 def check_goal(goal: Any, name: str = "goal") -> str:
