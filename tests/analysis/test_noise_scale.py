@@ -155,7 +155,9 @@ def test_noise_beyond_the_training_set_puts_every_batch_size_in_perfect_scaling(
     table = pred.predict([8, 64, N_TRAIN])
     assert set(table["regime"]) == {REGIMES[0]}
     assert np.all(np.diff(table["steps"]) < 0)
-    assert json.dumps(pred.as_dict(), allow_nan=False)  # infinity and NaN become null
+    data = pred.to_dict(batch_sizes=[8, 64, N_TRAIN])
+    assert json.dumps(data, allow_nan=False)  # infinity and NaN become null
+    assert data["prediction"]["b_crit"] is None and data["prediction"]["s_min"] is None
 
 
 def test_no_target_or_not_reached_gives_the_shape_only():
@@ -170,8 +172,16 @@ def test_no_target_or_not_reached_gives_the_shape_only():
         assert table.loc[1, "relative_steps"] == pytest.approx(1.0)
         assert table["relative_steps"].is_monotonic_decreasing
         assert table["regime"].isin(REGIMES).all()
-    data = pred.as_dict()
-    assert data["steps"] is None and data["reached"] is False and data["at"] == "path"
+    data = pred.to_dict(batch_sizes=[8, B0])
+    prediction = data["prediction"]
+    assert prediction["steps"] is None and prediction["reached"] is False
+    assert prediction["at"] == "path"
+    assert [row["steps"] for row in data["batch_sizes"]] == [None, None]
+    row = data["batch_sizes"][1]
+    assert set(row) == {"batch_size", "relative_steps", "steps", "examples", "regime"}
+    assert row["batch_size"] == B0 and row["relative_steps"] == pytest.approx(1.0)
+    epochs = [row["epoch"] for row in data["b_simple_by_epoch"]]
+    assert epochs == list(range(int(history["epoch"].max()) + 1))
 
 
 def test_prediction_refuses_what_it_cannot_read():

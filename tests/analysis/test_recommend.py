@@ -172,7 +172,9 @@ def test_near_tie_goes_to_the_documented_second_criterion():
     rec = Recommender(goal="fewest_updates", target=0.8).fit(_near_tie())
     table = rec.alternatives_
     leader = table[table["rank"] == 1].iloc[0]
-    assert leader["batch_size"] == 128 and leader["updates_mean"] == pytest.approx(140 / 3)
+    assert leader["batch_size"] == 128 and leader["updates_to_target_mean"] == pytest.approx(
+        140 / 3
+    )
     assert rec.batch_size_ == 64 and rec.expected_["updates"]["mean"] == 48
     assert not rec.distinguishable_ and rec.indistinguishable_ == [(128, 0.01)]
     text = rec.text()

@@ -91,6 +91,10 @@ def test_time_to_target(table):
     assert row["updates_to_target_mean"] == pytest.approx(25)  # 10 updates per epoch
     assert row["examples_to_target_mean"] == pytest.approx(250)
     assert row["seconds_to_target_mean"] == pytest.approx(1.5 * 2.5)
+    # one model's seconds: the cohort of batch size 10 trains its 3 trials together
+    assert row["model_seconds_to_target_mean"] == pytest.approx(1.5 * 2.5 / 3)
+    assert (row["epochs_to_target_min"], row["epochs_to_target_max"]) == (2, 3)
+    assert row["epochs_to_target_seed_std"] == pytest.approx(np.std([3, 2], ddof=1))
     assert row["n_reached"] == 2
     assert row["reached_fraction"] == pytest.approx(2 / 3)
     assert row["target"] == 0.8
@@ -146,6 +150,10 @@ def test_trial_summary(history):
     np.testing.assert_array_equal(per["updates_to_target"], [30, 20, NAN, 10, 10])
     assert per["reached"].tolist() == [True, True, False, True, True]
     assert per["diverged"].tolist() == [False, False, False, False, True]
+    assert per["trials_in_cohort"].tolist() == [3, 3, 3, 2, 2]
+    np.testing.assert_allclose(
+        per["model_seconds_to_target"], per["seconds_to_target"] / [3, 3, 3, 2, 2]
+    )
 
 
 def test_column_names(table):
@@ -162,6 +170,10 @@ def test_column_names(table):
         "updates_to_target_lo",
         "examples_to_target_hi",
         "seconds_to_target_mean",
+        "model_seconds_to_target_hi",
+        "updates_to_target_seed_std",
+        "examples_to_target_min",
+        "final_test_accuracy_max",
         "reached_fraction",
         "diverged_fraction",
         "n_seeds",

@@ -13,7 +13,7 @@
 Nothing here imports the engine or the store.
 """
 
-from batchlab.analysis._tables import X_AXES
+from batchlab._columns import X_AXES
 from batchlab.analysis.best import best_learning_rates
 from batchlab.analysis.curves import curves
 from batchlab.analysis.findings import Finding, findings

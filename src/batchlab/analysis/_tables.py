@@ -1,8 +1,10 @@
-"""Small helpers shared by the analysis functions: column checks, x-axes, t-intervals."""
+"""Small helpers shared by the analysis functions: column checks, specs, x-axes, t-intervals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,22 @@ def require(table: pd.DataFrame, columns: Iterable[str], what: str) -> None:
             f"{what} needs the column(s) {', '.join(missing)}; the table has "
             f"{', '.join(map(str, table.columns)) or 'no columns'} (see docs/schema.md)"
         )
+
+
+def spec_dict(spec: Any, what: str) -> dict[str, Any]:
+    """A study spec as a dict: ``{}`` for None, a mapping as it is, a
+    :class:`~batchlab.study.Study` as its ``to_dict()``, another dataclass as its fields."""
+    if spec is None:
+        return {}
+    if isinstance(spec, Mapping):
+        return dict(spec)
+    if hasattr(spec, "to_dict"):
+        return spec.to_dict()
+    if dataclasses.is_dataclass(spec) and not isinstance(spec, type):
+        return dataclasses.asdict(spec)
+    raise BatchlabError(
+        f"{what}: spec must be a Study, its to_dict() or a dataclass; got {type(spec).__name__}"
+    )
 
 
 def as_by(by: str | Sequence[str]) -> list[str]:

@@ -52,10 +52,15 @@ def curves(
     diverged is kept with ``n == 0`` and NaN statistics. Read ``n`` with the mean: a mean
     late in training over fewer seeds describes the survivors only.
 
-    Example:
+    Example (two seeds of one batch size, two epochs):
+        >>> import pandas as pd
+        >>> history = pd.DataFrame({"batch_size": 32, "learning_rate": 0.1, "epoch": [1, 2] * 2,
+        ...     "updates": [4, 8] * 2, "test_accuracy": [0.5, 0.7, 0.6, 0.8], "diverged": False})
         >>> c = curves(history, x="updates", metric="test_accuracy")
         >>> c.columns.tolist()
         ['batch_size', 'learning_rate', 'updates', 'mean', 'lower', 'upper', 'n']
+        >>> c["updates"].tolist(), c["mean"].round(2).tolist(), c["n"].tolist()
+        ([4.0, 8.0], [0.55, 0.75], [2, 2])
     """
     confidence = check_confidence(confidence)
     by = as_by(by)

@@ -1,15 +1,34 @@
-"""What a summary says, in plain words with its numbers."""
+"""What a summary says, in plain words with its numbers: one small function per finding.
+
+Each finding is a function of a :class:`Grid` (the summary table and how to name its rows) that
+returns a :class:`Finding`, or None when it does not apply; :data:`FINDINGS` lists them in the
+order :func:`findings` returns them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from batchlab._format import num, pct, pts, to_json_safe
 from batchlab.analysis._tables import require
 from batchlab.analysis.best import best_learning_rates
+
+NEEDS = (
+    "batch_size",
+    "learning_rate",
+    "n_seeds",
+    "target",
+    "final_test_accuracy_mean",
+    "generalization_gap_mean",
+    "test_accuracy_late_std",
+    "reached_fraction",
+    "diverged_fraction",
+)
+"""The summary columns :func:`findings` reads (the intervals and time to target when present)."""
 
 
 @dataclass(frozen=True)
@@ -22,61 +41,288 @@ class Finding:
     """A short heading."""
     text: str
     """The answer in plain words, numbers included."""
-    numbers: Mapping[str, float | int] = field(default_factory=dict, hash=False)
-    """The numbers behind the text (accuracies as fractions, costs in their units)."""
+    numbers: Mapping[str, float | int | None] = field(default_factory=dict, hash=False)
+    """The numbers behind the text (accuracies as fractions, costs in their units), as plain
+    JSON data (None where not available)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "numbers", to_json_safe(self.numbers))
 
 
-_SPEED = (
-    # key, column stem, per-what, unit words
-    ("epochs", "epochs_to_target", "epoch", "epochs"),
-    ("updates", "updates_to_target", "update", "updates"),
-    ("examples", "examples_to_target", "example", "examples"),
-    ("seconds", "seconds_to_target", "second", "seconds"),
+@dataclass(frozen=True)
+class Grid:
+    """What every finding reads: the summary and the rows it judges."""
+
+    summary: pd.DataFrame
+    """Every grid point (a :func:`~batchlab.analysis.summary` table)."""
+    rows: pd.DataFrame
+    """The rows judged: each batch size at its best learning rate when the summary has several
+    rates per batch size, else every row; sorted by batch size."""
+    note: str
+    """`` (each batch size at its best learning rate)`` when that is so, else empty."""
+    with_rate: bool
+    """Whether the study has several learning rates (the text then names them)."""
+    min_reached: float
+    """The fraction of its seeds a batch size must reach the target in to count as reaching it."""
+    last_fraction: float
+    """The late-training window the summary used (for the wording)."""
+
+    @classmethod
+    def of(cls, summary: pd.DataFrame, min_reached: float, last_fraction: float) -> Grid:
+        per_bs = summary.groupby("batch_size")["learning_rate"].nunique().max() > 1
+        if per_bs and summary["final_test_accuracy_mean"].notna().any():
+            rows = best_learning_rates(summary, "final_test_accuracy_mean")
+            note = " (each batch size at its best learning rate)"
+        else:
+            rows, note = summary.sort_values("batch_size").reset_index(drop=True), ""
+        with_rate = summary["learning_rate"].nunique() > 1
+        return cls(summary, rows, note, with_rate, min_reached, last_fraction)
+
+    @property
+    def target(self) -> float:
+        return float(self.summary["target"].iloc[0])
+
+    @property
+    def ci(self) -> str:
+        """``95% CI``: the level of the summary's intervals."""
+        level = float(self.summary["confidence"].iloc[0]) if "confidence" in self.summary else 0.95
+        return f"{pct(level, None)} CI"
+
+    @property
+    def finished(self) -> pd.DataFrame:
+        """The rows with a final test accuracy (not every trial diverged)."""
+        return self.rows[np.isfinite(self.rows["final_test_accuracy_mean"].astype(float))]
+
+    @property
+    def reached(self) -> pd.DataFrame:
+        """The rows that reached the target in at least ``min_reached`` of their seeds."""
+        return self.rows[self.rows["reached_fraction"].astype(float) >= self.min_reached]
+
+    def who(self, row: pd.Series) -> str:
+        """``batch size 32``, with ``(learning rate 0.1)`` when the study has several."""
+        name = f"batch size {int(row['batch_size'])}"
+        if self.with_rate:
+            name += f" (learning rate {row['learning_rate']:g})"
+        return name
+
+    def ids(self, row: pd.Series, prefix: str = "", **numbers: float) -> dict[str, float]:
+        """The row's batch size (and learning rate) under ``prefix``, then ``numbers``."""
+        out = {f"{prefix}batch_size": int(row["batch_size"])}
+        if self.with_rate:
+            out[f"{prefix}learning_rate"] = float(row["learning_rate"])
+        return out | {f"{prefix}{name}": value for name, value in numbers.items()}
+
+
+def best_accuracy(grid: Grid) -> Finding | None:
+    """The highest mean final test accuracy, and the lowest."""
+    acc = grid.finished
+    if acc.empty:
+        return None
+    top = acc.loc[acc["final_test_accuracy_mean"].idxmax()]
+    low = acc.loc[acc["final_test_accuracy_mean"].idxmin()]
+    text = f"{grid.who(top).capitalize()} ends with the highest test accuracy{grid.note}: "
+    text += pct(top["final_test_accuracy_mean"])
+    if "final_test_accuracy_lo" in top:
+        text += (
+            f" ({grid.ci} {pct(top['final_test_accuracy_lo'])}"
+            f" to {pct(top['final_test_accuracy_hi'])})"
+        )
+    nums = grid.ids(top, final_test_accuracy=top["final_test_accuracy_mean"])
+    if len(acc) > 1:
+        text += f"; the lowest is {pct(low['final_test_accuracy_mean'])} at {grid.who(low)}."
+        nums |= grid.ids(low, "lowest_", final_test_accuracy=low["final_test_accuracy_mean"])
+    else:
+        text += "."
+    return Finding("best_accuracy", "Highest final test accuracy", text, nums)
+
+
+def target_not_reached(grid: Grid) -> Finding | None:
+    """That no batch size reached the target (then no speed can be compared)."""
+    if not grid.reached.empty:
+        return None
+    rows, target, share = grid.rows, grid.target, pct(grid.min_reached, None)
+    text = (
+        f"No batch size reached the target test accuracy of {pct(target)} in at least "
+        f"{share} of its seeds, so none can be called fastest."
+    )
+    nums = {"target": target, "max_reached_fraction": rows["reached_fraction"].max()}
+    acc = grid.finished
+    if not acc.empty:
+        best = acc.loc[acc["final_test_accuracy_mean"].idxmax()]
+        text += (
+            f" The best final test accuracy was {pct(best['final_test_accuracy_mean'])}"
+            f" at {grid.who(best)}; a lower target would make the speeds comparable."
+        )
+        nums |= grid.ids(best, "best_", final_test_accuracy=best["final_test_accuracy_mean"])
+    return Finding("target_not_reached", "Target not reached", text, nums)
+
+
+def _fastest(grid: Grid, key: str, stem: str, per: str, unit: str) -> Finding | None:
+    """The batch size that reaches the target in the fewest ``unit`` (column ``stem_mean``)."""
+    col = f"{stem}_mean"
+    reached = grid.reached
+    if reached.empty or col not in reached:
+        return None
+    ok = reached[np.isfinite(reached[col].astype(float))]
+    if ok.empty:
+        return None
+    fast = ok.loc[ok[col].idxmin()]
+    slow = ok.loc[ok[col].idxmax()]
+    text = (
+        f"{grid.who(fast).capitalize()} reaches {pct(grid.target)} test accuracy in "
+        f"the fewest {unit}{grid.note}: {num(fast[col])} {unit}"
+    )
+    nums = grid.ids(fast, **{stem: fast[col]})
+    nums |= {"target": grid.target, "reached_fraction": fast["reached_fraction"]}
+    if f"{stem}_lo" in fast:
+        text += f" ({grid.ci} {num(fast[f'{stem}_lo'])} to {num(fast[f'{stem}_hi'])})"
+        nums |= {f"{stem}_lo": fast[f"{stem}_lo"], f"{stem}_hi": fast[f"{stem}_hi"]}
+    n = int(round(fast["reached_fraction"] * fast["n_seeds"]))
+    text += f", with {n} of {int(fast['n_seeds'])} seeds reaching it."
+    if len(ok) > 1 and slow[col] > fast[col]:
+        ratio = slow[col] / fast[col]
+        text += (
+            f" The slowest, {grid.who(slow)}, needs {num(slow[col])} {unit}"
+            f" ({ratio:.3g} times as many)."
+        )
+        nums |= grid.ids(slow, "slowest_", **{stem: slow[col]})
+        nums["ratio"] = ratio
+    text += _missed(grid)
+    return Finding(f"fastest_{key}", f"Fastest to target per {per}", text, nums)
+
+
+def _missed(grid: Grid) -> str:
+    """`` Batch sizes 32 and 500 did not reach it in at least 50% of their seeds.``, or empty."""
+    missed = grid.rows[grid.rows["reached_fraction"].astype(float) < grid.min_reached]
+    if missed.empty:
+        return ""
+    names = [str(int(b)) for b in missed["batch_size"]]
+    if len(names) == 1:
+        who, its = f"Batch size {names[0]}", "its"
+    else:
+        who, its = f"Batch sizes {', '.join(names[:-1])} and {names[-1]}", "their"
+    return f" {who} did not reach it in at least {pct(grid.min_reached, None)} of {its} seeds."
+
+
+def fastest_per_epoch(grid: Grid) -> Finding | None:
+    """The fewest epochs (passes over the training set) to the target."""
+    return _fastest(grid, "epochs", "epochs_to_target", "epoch", "epochs")
+
+
+def fastest_per_update(grid: Grid) -> Finding | None:
+    """The fewest optimizer updates to the target."""
+    return _fastest(grid, "updates", "updates_to_target", "update", "updates")
+
+
+def fastest_per_example(grid: Grid) -> Finding | None:
+    """The fewest training examples seen before the target."""
+    return _fastest(grid, "examples", "examples_to_target", "example", "examples")
+
+
+def fastest_per_second(grid: Grid) -> Finding | None:
+    """The fewest (cohort) seconds to the target."""
+    return _fastest(grid, "seconds", "seconds_to_target", "second", "seconds")
+
+
+def most_stable(grid: Grid) -> Finding | None:
+    """The smallest spread of test accuracy over the last epochs, and the largest."""
+    rows = grid.rows
+    stab = rows[np.isfinite(rows["test_accuracy_late_std"].astype(float))]
+    if stab.empty:
+        return None
+    calm = stab.loc[stab["test_accuracy_late_std"].idxmin()]
+    wild = stab.loc[stab["test_accuracy_late_std"].idxmax()]
+    window = f"the last {pct(grid.last_fraction, None)} of epochs"
+    text = (
+        f"{grid.who(calm).capitalize()} trains most stably{grid.note}: its test accuracy "
+        f"moves by {pts(calm['test_accuracy_late_std'])} (std over {window}, mean over seeds)"
+    )
+    nums = grid.ids(calm, test_accuracy_late_std=calm["test_accuracy_late_std"])
+    if len(stab) > 1 and wild["test_accuracy_late_std"] > calm["test_accuracy_late_std"]:
+        text += (
+            f", against {pts(wild['test_accuracy_late_std'])} for {grid.who(wild)},"
+            " the least stable"
+        )
+        late_std = wild["test_accuracy_late_std"]
+        nums |= grid.ids(wild, "least_stable_", test_accuracy_late_std=late_std)
+    text += "."
+    seed_std = calm.get("final_test_accuracy_seed_std", np.nan)
+    if np.isfinite(seed_std):
+        text += f" From seed to seed its final test accuracy varies by {pts(seed_std)} (std)."
+        nums["final_test_accuracy_seed_std"] = seed_std
+    return Finding("most_stable", "Most stable training", text, nums)
+
+
+def best_generalization(grid: Grid) -> Finding | None:
+    """The smallest generalization gap among the batch sizes that reach the target (if none
+    does, among those within 95% of the best final test accuracy), and the largest gap."""
+    acc = grid.finished
+    if acc.empty:
+        return None
+    good = acc[acc["final_test_accuracy_mean"] >= grid.target]
+    bar = f"reach the target of {pct(grid.target)}"
+    if good.empty:
+        floor = 0.95 * acc["final_test_accuracy_mean"].max()
+        good = acc[acc["final_test_accuracy_mean"] >= floor]
+        bar = f"end within 95% of the best test accuracy (at least {pct(floor)})"
+    good = good[np.isfinite(good["generalization_gap_mean"].astype(float))]
+    if good.empty:
+        return None
+    best = good.loc[good["generalization_gap_mean"].idxmin()]
+    gap = float(best["generalization_gap_mean"])
+    if gap >= 0:
+        how = f"its training accuracy exceeds its test accuracy by {pts(gap)}"
+    else:
+        how = f"its test accuracy exceeds its training accuracy by {pts(-gap)}"
+    text = (
+        f"Among the batch sizes that {bar}, {grid.who(best)} generalizes best{grid.note}: "
+        f"{how}, at a final test accuracy of {pct(best['final_test_accuracy_mean'])}."
+    )
+    nums = grid.ids(
+        best, generalization_gap=gap, final_test_accuracy=best["final_test_accuracy_mean"]
+    )
+    if "loss_gap_mean" in best and np.isfinite(best["loss_gap_mean"]):
+        nums["loss_gap"] = best["loss_gap_mean"]
+    worst = acc.loc[acc["generalization_gap_mean"].idxmax()]
+    if worst["generalization_gap_mean"] > gap:
+        text += f" The largest gap is {pts(worst['generalization_gap_mean'])} at {grid.who(worst)}."
+        nums |= grid.ids(worst, "largest_gap_")
+        nums["largest_generalization_gap"] = worst["generalization_gap_mean"]
+    return Finding("best_generalization", "Best generalization", text, nums)
+
+
+def diverged(grid: Grid) -> Finding | None:
+    """Which grid points had diverging trials (over the whole grid, every learning rate)."""
+    summary = grid.summary
+    bad = summary[summary["diverged_fraction"].astype(float) > 0]
+    if bad.empty:
+        return None
+    parts = [
+        f"{grid.who(r)}: {int(round(r['diverged_fraction'] * r['n_seeds']))} of "
+        f"{int(r['n_seeds'])} seeds"
+        for _, r in bad.sort_values(["batch_size", "learning_rate"]).iterrows()
+    ]
+    total = int(round((summary["diverged_fraction"] * summary["n_seeds"]).sum()))
+    trials = int(summary["n_seeds"].sum())
+    text = (
+        f"{total} of {trials} trials diverged (loss became NaN or infinite): "
+        f"{'; '.join(parts)}. Their metrics after divergence are left out of the means."
+    )
+    return Finding("diverged", "Diverged trials", text, {"n_diverged": total, "n_trials": trials})
+
+
+FINDINGS: tuple[Callable[[Grid], Finding | None], ...] = (
+    best_accuracy,
+    target_not_reached,
+    fastest_per_epoch,
+    fastest_per_update,
+    fastest_per_example,
+    fastest_per_second,
+    most_stable,
+    best_generalization,
+    diverged,
 )
-
-
-def _num(value: float) -> str:
-    """A count or cost for text: 1,500 / 12.5 / 0.525."""
-    if not np.isfinite(value):
-        return "n/a"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
-def _share(value: float) -> str:
-    return f"{100 * value:g}%"
-
-
-def _pts(value: float) -> str:
-    return f"{100 * value:.2g} percentage points"
-
-
-def _py(value: object) -> float | int:
-    """A plain Python number (JSON-friendly) from numpy/pandas scalars."""
-    if isinstance(value, (bool, np.bool_)):
-        return int(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    return float(value)  # type: ignore[arg-type]
-
-
-def _who(row: pd.Series, with_rate: bool) -> str:
-    name = f"batch size {int(row['batch_size'])}"
-    if with_rate:
-        name += f" (learning rate {row['learning_rate']:g})"
-    return name
-
-
-def _ids(row: pd.Series, with_rate: bool, prefix: str = "") -> dict[str, float | int]:
-    out: dict[str, float | int] = {f"{prefix}batch_size": int(row["batch_size"])}
-    if with_rate:
-        out[f"{prefix}learning_rate"] = float(row["learning_rate"])
-    return out
+"""Every finding, in the order :func:`findings` returns them."""
 
 
 def findings(
@@ -94,7 +340,7 @@ def findings(
             of its seeds reach it; its time to target is the mean over those seeds.
         last_fraction: the late-training window the summary used (for the wording only).
 
-    Returns, in this order (those that apply):
+    Returns, in the order of :data:`FINDINGS`, those that apply:
 
     - ``best_accuracy``: highest mean final test accuracy;
     - ``fastest_epochs``, ``fastest_updates``, ``fastest_examples``, ``fastest_seconds``: the
@@ -107,210 +353,17 @@ def findings(
     - ``diverged``: which grid points had diverging trials (only when some did).
 
     Example:
-        >>> for f in findings(summary(history)):
-        ...     print(f.title, "-", f.text)
-    """
-    require(
-        summary,
-        [
-            "batch_size",
-            "learning_rate",
-            "n_seeds",
-            "target",
-            "final_test_accuracy_mean",
-            "generalization_gap_mean",
-            "test_accuracy_late_std",
-            "reached_fraction",
-            "diverged_fraction",
-        ],
-        "findings",
-    )
-    target = float(summary["target"].iloc[0])
-    level = float(summary["confidence"].iloc[0]) if "confidence" in summary else 0.95
-    ci = f"{100 * level:g}% CI"
-    per_bs = summary.groupby("batch_size")["learning_rate"].nunique().max() > 1
-    with_rate = summary["learning_rate"].nunique() > 1
-    if per_bs and summary["final_test_accuracy_mean"].notna().any():
-        rows = best_learning_rates(summary, "final_test_accuracy_mean")
-        note = " (each batch size at its best learning rate)"
-    else:
-        rows = summary.sort_values("batch_size").reset_index(drop=True)
-        note = ""
-    out: list[Finding] = []
-
-    # -- best final accuracy
-    acc = rows[np.isfinite(rows["final_test_accuracy_mean"].astype(float))]
-    if not acc.empty:
-        top = acc.loc[acc["final_test_accuracy_mean"].idxmax()]
-        low = acc.loc[acc["final_test_accuracy_mean"].idxmin()]
-        text = f"{_who(top, with_rate).capitalize()} ends with the highest test accuracy{note}: "
-        text += f"{_pct(top['final_test_accuracy_mean'])}"
-        if "final_test_accuracy_lo" in top:
-            text += (
-                f" ({ci} {_pct(top['final_test_accuracy_lo'])}"
-                f" to {_pct(top['final_test_accuracy_hi'])})"
-            )
-        nums = {**_ids(top, with_rate), "final_test_accuracy": _py(top["final_test_accuracy_mean"])}
-        if len(acc) > 1:
-            lowest = _pct(low["final_test_accuracy_mean"])
-            text += f"; the lowest is {lowest} at {_who(low, with_rate)}."
-            nums.update(_ids(low, with_rate, "lowest_"))
-            nums["lowest_final_test_accuracy"] = _py(low["final_test_accuracy_mean"])
-        else:
-            text += "."
-        out.append(Finding("best_accuracy", "Highest final test accuracy", text, nums))
-
-    # -- speed to target
-    reached = rows[rows["reached_fraction"].astype(float) >= min_reached]
-    missed = rows[rows["reached_fraction"].astype(float) < min_reached]
-    missed_text = ""
-    if not missed.empty:
-        names = [str(int(b)) for b in missed["batch_size"]]
-        if len(names) == 1:
-            who, its = f"Batch size {names[0]}", "its"
-        else:
-            who, its = f"Batch sizes {', '.join(names[:-1])} and {names[-1]}", "their"
-        missed_text = f" {who} did not reach it in at least {_share(min_reached)} of {its} seeds."
-    if reached.empty:
-        best = acc.loc[acc["final_test_accuracy_mean"].idxmax()] if not acc.empty else None
-        text = (
-            f"No batch size reached the target test accuracy of {_pct(target)} in at least "
-            f"{_share(min_reached)} of its seeds, so none can be called fastest."
-        )
-        nums: dict[str, float | int] = {
-            "target": target,
-            "max_reached_fraction": _py(rows["reached_fraction"].max()),
-        }
-        if best is not None:
-            text += (
-                f" The best final test accuracy was {_pct(best['final_test_accuracy_mean'])}"
-                f" at {_who(best, with_rate)}; a lower target would make the speeds comparable."
-            )
-            nums.update(_ids(best, with_rate, "best_"))
-            nums["best_final_test_accuracy"] = _py(best["final_test_accuracy_mean"])
-        out.append(Finding("target_not_reached", "Target not reached", text, nums))
-    else:
-        for key, stem, per, unit in _SPEED:
-            col = f"{stem}_mean"
-            if col not in reached:
-                continue
-            ok = reached[np.isfinite(reached[col].astype(float))]
-            if ok.empty:
-                continue
-            fast = ok.loc[ok[col].idxmin()]
-            slow = ok.loc[ok[col].idxmax()]
-            text = (
-                f"{_who(fast, with_rate).capitalize()} reaches {_pct(target)} test accuracy in "
-                f"the fewest {unit}{note}: {_num(fast[col])} {unit}"
-            )
-            nums = {
-                **_ids(fast, with_rate),
-                stem: _py(fast[col]),
-                "target": target,
-                "reached_fraction": _py(fast["reached_fraction"]),
-            }
-            if f"{stem}_lo" in fast:
-                text += f" ({ci} {_num(fast[f'{stem}_lo'])} to {_num(fast[f'{stem}_hi'])})"
-                nums[f"{stem}_lo"] = _py(fast[f"{stem}_lo"])
-                nums[f"{stem}_hi"] = _py(fast[f"{stem}_hi"])
-            n = int(round(fast["reached_fraction"] * fast["n_seeds"]))
-            text += f", with {n} of {int(fast['n_seeds'])} seeds reaching it."
-            if len(ok) > 1 and slow[col] > fast[col]:
-                ratio = slow[col] / fast[col]
-                text += (
-                    f" The slowest, {_who(slow, with_rate)}, needs {_num(slow[col])} {unit}"
-                    f" ({ratio:.3g} times as many)."
-                )
-                nums.update(_ids(slow, with_rate, "slowest_"))
-                nums[f"slowest_{stem}"] = _py(slow[col])
-                nums["ratio"] = _py(ratio)
-            text += missed_text
-            title = f"Fastest to target per {per}"
-            out.append(Finding(f"fastest_{key}", title, text, nums))
-
-    # -- stability
-    stab = rows[np.isfinite(rows["test_accuracy_late_std"].astype(float))]
-    if not stab.empty:
-        calm = stab.loc[stab["test_accuracy_late_std"].idxmin()]
-        wild = stab.loc[stab["test_accuracy_late_std"].idxmax()]
-        window = f"the last {_share(last_fraction)} of epochs"
-        text = (
-            f"{_who(calm, with_rate).capitalize()} trains most stably{note}: its test accuracy "
-            f"moves by {_pts(calm['test_accuracy_late_std'])} (std over {window}, mean over "
-            "seeds)"
-        )
-        nums = {
-            **_ids(calm, with_rate),
-            "test_accuracy_late_std": _py(calm["test_accuracy_late_std"]),
-        }
-        if len(stab) > 1 and wild["test_accuracy_late_std"] > calm["test_accuracy_late_std"]:
-            text += (
-                f", against {_pts(wild['test_accuracy_late_std'])} for {_who(wild, with_rate)},"
-                " the least stable"
-            )
-            nums.update(_ids(wild, with_rate, "least_stable_"))
-            nums["least_stable_test_accuracy_late_std"] = _py(wild["test_accuracy_late_std"])
-        text += "."
-        seed_std = calm.get("final_test_accuracy_seed_std", np.nan)
-        if np.isfinite(seed_std):
-            text += f" From seed to seed its final test accuracy varies by {_pts(seed_std)} (std)."
-            nums["final_test_accuracy_seed_std"] = _py(seed_std)
-        out.append(Finding("most_stable", "Most stable training", text, nums))
-
-    # -- generalization
-    if not acc.empty:
-        good = acc[acc["final_test_accuracy_mean"] >= target]
-        bar = f"reach the target of {_pct(target)}"
-        if good.empty:
-            floor = 0.95 * acc["final_test_accuracy_mean"].max()
-            good = acc[acc["final_test_accuracy_mean"] >= floor]
-            bar = f"end within 95% of the best test accuracy (at least {_pct(floor)})"
-        good = good[np.isfinite(good["generalization_gap_mean"].astype(float))]
-        if not good.empty:
-            best = good.loc[good["generalization_gap_mean"].idxmin()]
-            gap = float(best["generalization_gap_mean"])
-            if gap >= 0:
-                how = f"its training accuracy exceeds its test accuracy by {_pts(gap)}"
-            else:
-                how = f"its test accuracy exceeds its training accuracy by {_pts(-gap)}"
-            text = (
-                f"Among the batch sizes that {bar}, {_who(best, with_rate)} generalizes best"
-                f"{note}: {how}, at a final test accuracy of "
-                f"{_pct(best['final_test_accuracy_mean'])}."
-            )
-            nums = {
-                **_ids(best, with_rate),
-                "generalization_gap": _py(gap),
-                "final_test_accuracy": _py(best["final_test_accuracy_mean"]),
-            }
-            if "loss_gap_mean" in best and np.isfinite(best["loss_gap_mean"]):
-                nums["loss_gap"] = _py(best["loss_gap_mean"])
-            worst = acc.loc[acc["generalization_gap_mean"].idxmax()]
-            if worst["generalization_gap_mean"] > gap:
-                text += (
-                    f" The largest gap is {_pts(worst['generalization_gap_mean'])} at "
-                    f"{_who(worst, with_rate)}."
-                )
-                nums.update(_ids(worst, with_rate, "largest_gap_"))
-                nums["largest_generalization_gap"] = _py(worst["generalization_gap_mean"])
-            out.append(Finding("best_generalization", "Best generalization", text, nums))
-
-    # -- divergence (over the whole grid, every learning rate)
-    bad = summary[summary["diverged_fraction"].astype(float) > 0].sort_values(
-        ["batch_size", "learning_rate"]
-    )
-    if not bad.empty:
-        many = summary["learning_rate"].nunique() > 1
-        parts = []
-        for _, r in bad.iterrows():
-            n = int(round(r["diverged_fraction"] * r["n_seeds"]))
-            parts.append(f"{_who(r, many)}: {n} of {int(r['n_seeds'])} seeds")
-        total = int(round((summary["diverged_fraction"] * summary["n_seeds"]).sum()))
-        text = (
-            f"{total} of {int(summary['n_seeds'].sum())} trials diverged (loss became NaN or "
-            f"infinite): {'; '.join(parts)}. Their metrics after divergence are left out of "
-            "the means."
-        )
-        nums = {"n_diverged": total, "n_trials": int(summary["n_seeds"].sum())}
-        out.append(Finding("diverged", "Diverged trials", text, nums))
-    return out
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({
+        ...     "batch_size": [8, 64], "learning_rate": 0.1, "n_seeds": 3, "target": 0.8,
+        ...     "final_test_accuracy_mean": [0.86, 0.84], "generalization_gap_mean": 0.01,
+        ...     "test_accuracy_late_std": [0.02, 0.01], "reached_fraction": 1.0,
+        ...     "diverged_fraction": 0.0, "epochs_to_target_mean": [3.0, 12.0]})
+        >>> [f.key for f in findings(table)]
+        ['best_accuracy', 'fastest_epochs', 'most_stable', 'best_generalization']
+        >>> print(findings(table)[1].text)
+        Batch size 8 reaches 80.0% test accuracy in the fewest epochs: 3 epochs, with 3 of 3 seeds reaching it. The slowest, batch size 64, needs 12 epochs (4 times as many).
+    """  # noqa: E501
+    require(summary, NEEDS, "findings")
+    grid = Grid.of(summary, min_reached, last_fraction)
+    return [f for f in (finding(grid) for finding in FINDINGS) if f is not None]

@@ -40,10 +40,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from batchlab._format import to_json_safe
+from batchlab._laws import critical_from_noise_scale, inverse_batch
 from batchlab.analysis._tables import require
 from batchlab.analysis.scaling import REGIMES, ScalingFit, steps_to_target_table
 from batchlab.analysis.summary import Summary, trial_summary
@@ -99,7 +102,7 @@ def path_average(
     e, b = e[order], b[order]
     if e.size == 1:
         return float(b[0])
-    x = 1 / float(batch_size) - (0.0 if n_examples is None else 1 / float(n_examples))
+    x = inverse_batch(batch_size, n_examples)
     mid = (b[1:] + b[:-1]) / 2  # (stretches,)
     weight = np.diff(e) / (1 + mid * x)
     if weight.sum() <= 0:
@@ -107,11 +110,12 @@ def path_average(
     return float(weight @ mid / weight.sum())
 
 
-def _critical(b_simple: float, n_examples: int | None) -> float:
-    """B_crit of the form S_min (1 + B_crit/B) that the finite-pool law takes."""
-    if n_examples is None:
-        return b_simple
-    return b_simple / (1 - b_simple / n_examples) if b_simple < n_examples else math.inf
+_FITTED = (
+    "target at n_examples tolerance batch_size_ learning_rate_ trials_ reached_ stop_epoch_ "
+    "steps_ b_simple_ b_simple_std_ b_simple_path_ b_simple_target_ b_simple_init_ b_crit_ "
+    "noise_free_steps_ s_min_ e_min_"
+).split()
+"""The settings and fitted scalars :meth:`NoiseScalePrediction.to_dict` gives."""
 
 
 class NoiseScalePrediction:
@@ -142,10 +146,22 @@ class NoiseScalePrediction:
     (of the form S_min (1 + B_crit/B); NaN without an anchor or when B_crit is infinite),
     ``trajectory_`` (epoch, mean and std over seeds of B_simple).
 
-    Example:
-        >>> pred = NoiseScalePrediction(target=0.9).fit(short_history, short_diagnostics)
-        ...                                                             # doctest: +SKIP
-        >>> pred.predict([16, 64, 256])[["batch_size", "steps", "regime"]]  # doctest: +SKIP
+    Example (a run at B0 = 32 that reaches the target after 32 updates, B_simple = 64):
+        >>> import pandas as pd
+        >>> history = pd.DataFrame({"trial": 0, "epoch": [1, 2, 3], "batch_size": 32,
+        ...     "learning_rate": 0.1, "updates": [16, 32, 48], "examples_seen": [512, 1024, 1536],
+        ...     "wall_seconds": [1.0, 2.0, 3.0], "train_loss_end": 0.3, "train_accuracy_end": 0.9,
+        ...     "test_loss": 0.3, "test_accuracy": [0.6, 0.8, 0.85], "diverged": False})
+        >>> diagnostics = pd.DataFrame({"trial": 0, "epoch": [0, 1, 2, 3],
+        ...     "quantity": "b_simple", "stat": "value", "value": 64.0})
+        >>> pred = NoiseScalePrediction(target=0.8).fit(history, diagnostics)
+        >>> pred.b_crit_, pred.steps_
+        (64.0, 32.0)
+        >>> pred.predict([8, 64, 512]).round(1)[["batch_size", "steps", "regime"]]
+           batch_size  steps               regime
+        0           8   96.0      perfect scaling
+        1          64   21.3  diminishing returns
+        2         512   12.0   no further benefit
     """
 
     def __init__(
@@ -241,8 +257,8 @@ class NoiseScalePrediction:
         self.b_simple_std_ = float(np.nanstd(values, ddof=1)) if len(values) > 1 else math.nan
         if not (np.isfinite(self.b_simple_) and self.b_simple_ > 0):
             raise BatchlabError(f"the measured B_simple is {self.b_simple_!r}; it must be > 0")
-        self.b_crit_ = _critical(self.b_simple_, self.n_examples)
-        x0 = self._x(b0)
+        self.b_crit_ = critical_from_noise_scale(self.b_simple_, self.n_examples)
+        x0 = inverse_batch(b0, self.n_examples)
         self.noise_free_steps_ = steps / (1 + self.b_simple_ * x0) if self.reached_ else math.nan
         if self.reached_ and math.isfinite(self.b_crit_):
             self.s_min_ = steps / (1 + self.b_crit_ / b0)
@@ -260,10 +276,6 @@ class NoiseScalePrediction:
         if not hasattr(self, "b_simple_"):
             raise BatchlabError("this NoiseScalePrediction is not fitted: call fit(history, diag)")
 
-    def _x(self, batch_size) -> np.ndarray | float:
-        b = np.asarray(batch_size, dtype=float)
-        return 1 / b - (0.0 if self.n_examples is None else 1 / self.n_examples)
-
     @property
     def curve_(self) -> ScalingFit | None:
         """The predicted curve as a :class:`ScalingFit` (None when B_crit is infinite)."""
@@ -276,8 +288,8 @@ class NoiseScalePrediction:
     def relative_steps(self, batch_size) -> np.ndarray:
         """S(B) / S(B0): the predicted steps relative to the short run's batch size."""
         self._check_fitted()
-        x = self._x(batch_size)
-        return (1 + self.b_simple_ * x) / (1 + self.b_simple_ * self._x(self.batch_size_))
+        x, x0 = (inverse_batch(b, self.n_examples) for b in (batch_size, self.batch_size_))
+        return (1 + self.b_simple_ * x) / (1 + self.b_simple_ * x0)
 
     def predict_steps(self, batch_size) -> np.ndarray:
         """S(B) = S_0 (1 + B_simple x(B)); NaN without an anchor."""
@@ -293,22 +305,27 @@ class NoiseScalePrediction:
             return np.full(b.shape, REGIMES[0], dtype=object)
         return np.atleast_1d(curve.regime(b))
 
-    def as_dict(self) -> dict:
-        """The settings and fitted scalars as plain JSON data (NaN and infinity as None)."""
+    def to_dict(self, batch_sizes: Sequence[int] | None = None) -> dict[str, Any]:
+        """The prediction as plain JSON data (NaN and infinity as None):
+
+        - ``prediction``: the settings and the fitted scalars, named without the trailing
+          underscore (``b_simple``, ``b_crit``, ``steps`` ...);
+        - ``b_simple_by_epoch``: ``{"epoch", "mean"}`` per measured epoch (mean over seeds);
+        - ``batch_sizes`` (when ``batch_sizes`` is given): :meth:`predict`'s rows.
+        """
         self._check_fitted()
+        trajectory = self.trajectory_.rename(columns={"b_simple_mean": "mean"})
+        data: dict[str, Any] = {
+            "prediction": {name.rstrip("_"): getattr(self, name) for name in _FITTED},
+            "b_simple_by_epoch": trajectory[["epoch", "mean"]].to_dict(orient="records"),
+        }
+        if batch_sizes is not None:
+            data["batch_sizes"] = self.predict(batch_sizes).to_dict(orient="records")
+        return to_json_safe(data)
 
-        def plain(v):
-            if isinstance(v, float | np.floating):
-                return float(v) if math.isfinite(v) else None
-            return v
-
-        names = (
-            "target", "at", "n_examples", "tolerance", "batch_size_", "learning_rate_",
-            "trials_", "reached_", "stop_epoch_", "steps_", "b_simple_", "b_simple_std_",
-            "b_simple_path_", "b_simple_target_", "b_simple_init_", "b_crit_",
-            "noise_free_steps_", "s_min_", "e_min_",
-        )  # fmt: skip
-        return {name.rstrip("_"): plain(getattr(self, name)) for name in names}
+    def as_dict(self) -> dict[str, Any]:
+        """``to_dict()["prediction"]``: kept only until the CLI reads :meth:`to_dict`."""
+        return self.to_dict()["prediction"]
 
     def predict(self, batch_sizes: Sequence[int]) -> pd.DataFrame:
         """One row per batch size: ``batch_size``, ``relative_steps`` (S(B)/S(B0)),

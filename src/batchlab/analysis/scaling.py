@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from batchlab._format import pct
+from batchlab._laws import inverse_batch
 from batchlab.analysis._tables import require
 from batchlab.errors import BatchlabError
 
@@ -278,7 +280,7 @@ def steps_to_target_table(summary: pd.DataFrame, min_reached_fraction: float = 1
         raise BatchlabError(
             "steps_to_target_table: no (batch size, learning rate) reached the target"
             + (
-                f" in at least {min_reached_fraction:.0%} of its seeds"
+                f" in at least {pct(min_reached_fraction, 0)} of its seeds"
                 if "reached_fraction" in summary.columns
                 else ""
             )
@@ -320,10 +322,6 @@ class InverseBatchFit:
     def __init__(self, n_examples: int | None = None) -> None:
         self.n_examples = n_examples
 
-    def _x(self, batch_size) -> np.ndarray:
-        b = np.asarray(batch_size, dtype=float)
-        return 1 / b - (0.0 if self.n_examples is None else 1 / float(self.n_examples))
-
     def fit(
         self,
         batch_sizes: Sequence[float],
@@ -343,7 +341,7 @@ class InverseBatchFit:
             if se.shape != y.shape or np.any(~np.isfinite(se) | (se <= 0)):
                 raise BatchlabError(f"sem must be positive, one per mean; got {se.tolist()}")
             w = 1 / se**2
-        x = self._x(b)
+        x = inverse_batch(b, self.n_examples)
         design = np.column_stack([np.ones_like(x), x])
         root = np.sqrt(w)
         coef, *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
@@ -361,4 +359,4 @@ class InverseBatchFit:
 
     def predict(self, batch_size) -> np.ndarray:
         """The fitted mean |g_B|^2 at ``batch_size``."""
-        return self.intercept_ + self.slope_ * self._x(batch_size)
+        return self.intercept_ + self.slope_ * inverse_batch(batch_size, self.n_examples)

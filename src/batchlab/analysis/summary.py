@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from batchlab._columns import X_AXES
 from batchlab.analysis._tables import (
     DEFAULT_BY,
     as_by,
@@ -23,13 +24,15 @@ FINALS = (
     ("final_test_loss", "test_loss"),
     ("final_train_loss", "train_loss_end"),
 )
-#: (summary name, history column) of the costs to reach the target
-TO_TARGET = (
-    ("epochs_to_target", "epoch"),
-    ("updates_to_target", "updates"),
-    ("examples_to_target", "examples_seen"),
-    ("seconds_to_target", "wall_seconds"),
-)
+#: (summary name, history column) of the costs to reach the target, one per x-axis:
+#: epochs_to_target (epoch), updates_to_target, examples_to_target, seconds_to_target
+TO_TARGET = tuple((f"{x}_to_target", column) for x, column in X_AXES.items())
+#: the seconds to target of one model: its cohort's seconds / the trials trained together
+MODEL_SECONDS = "model_seconds_to_target"
+#: the costs to target, as the summary names them
+COSTS = (*(name for name, _ in TO_TARGET), MODEL_SECONDS)
+#: the per-trial values whose spread over seeds the summary also gives (seed std, min, max)
+SPREAD = ("final_test_accuracy", *COSTS)
 HISTORY_NEEDS = (
     "trial",
     "epoch",
@@ -46,6 +49,13 @@ HISTORY_NEEDS = (
 
 def _trial_keys(history: pd.DataFrame) -> list[str]:
     return ["study", "trial"] if "study" in history.columns else ["trial"]
+
+
+def cohort_keys(history: pd.DataFrame) -> list[str]:
+    """The columns naming a trial's cohort (the trials trained together as one program):
+    ``cohort``, else ``batch_size`` when the table has no cohort column; within the study."""
+    key = next(c for c in ("cohort", "batch_size", "trial") if c in history.columns)
+    return [c for c in ("study",) if c in history.columns] + [key]
 
 
 def final_test_accuracy_by(history: pd.DataFrame, by: Sequence[str] = DEFAULT_BY) -> pd.Series:
@@ -87,9 +97,12 @@ def trial_summary(
     test accuracy over the last ceil(last_fraction * epochs) epochs, at least 2), ``reached``,
     and ``epochs_to_target``, ``updates_to_target``, ``examples_to_target``,
     ``seconds_to_target`` (the epoch, updates, examples_seen and wall_seconds of the first epoch
-    whose test_accuracy >= target; NaN when never). A diverged trial has NaN final metrics and
-    late spread; it counts as having reached the target if it did so before diverging.
-    ``target=None`` leaves the time-to-target columns NaN and ``reached`` False.
+    whose test_accuracy >= target; NaN when never), ``trials_in_cohort`` (K: the trials of its
+    cohort, trained together as one vectorized program; the cohort is the ``cohort`` column,
+    else the batch size) and ``model_seconds_to_target`` (= seconds_to_target / K: the
+    wall-clock seconds of one model, amortized over its cohort). A diverged trial has NaN final
+    metrics and late spread; it counts as having reached the target if it did so before
+    diverging. ``target=None`` leaves the time-to-target columns NaN and ``reached`` False.
     """
     by = as_by(by)
     keys = _trial_keys(history)
@@ -134,6 +147,9 @@ def trial_summary(
         out["reached"] = out.index.isin(first.index)
         for name, col in TO_TARGET:
             out[name] = first[col].astype(float).reindex(out.index)
+    in_cohort = h.groupby(cohort_keys(h), sort=False)["trial"].transform("nunique")  # (rows,)
+    out["trials_in_cohort"] = in_cohort.groupby([h[k] for k in keys], sort=True).first()
+    out[MODEL_SECONDS] = out["seconds_to_target"] / out["trials_in_cohort"]
     return out.reset_index(drop=True)
 
 
@@ -164,12 +180,27 @@ class Summary:
       ``updates_to_target_*``, ``examples_to_target_*``, ``seconds_to_target_*``: the first
       epoch at which a trial's test_accuracy >= target (and the updates, examples seen and
       cohort wall seconds at that epoch), averaged over the trials that reach it
-      (``n_reached``); ``reached_fraction`` = n_reached / n_seeds;
+      (``n_reached``); ``model_seconds_to_target_*``: the seconds per model, the cohort's
+      seconds divided by the trials it trained together (see :func:`trial_summary`);
+      ``reached_fraction`` = n_reached / n_seeds;
+    - the spread over seeds of the final test accuracy and of each cost to target:
+      ``*_seed_std`` (ddof=1), ``*_min``, ``*_max`` (``final_test_accuracy_seed_std`` is the
+      run-to-run spread above);
     - ``diverged_fraction`` = ``n_diverged`` / n_seeds (trials whose loss became NaN/inf).
 
-    Example:
+    Example (two batch sizes, one seed each, three epochs):
+        >>> import pandas as pd
+        >>> history = pd.DataFrame({"trial": [0] * 3 + [1] * 3, "epoch": [1, 2, 3] * 2,
+        ...     "batch_size": [8] * 3 + [64] * 3, "learning_rate": 0.1, "diverged": False,
+        ...     "updates": [8, 16, 24, 1, 2, 3], "examples_seen": [64, 128, 192] * 2,
+        ...     "wall_seconds": [1.0, 2.0, 3.0, 0.2, 0.4, 0.6], "train_loss_end": 0.4,
+        ...     "train_accuracy_end": 0.9, "test_loss": 0.5,
+        ...     "test_accuracy": [0.7, 0.82, 0.85, 0.5, 0.6, 0.81]})
         >>> s = Summary(target=0.8).fit(history)
-        >>> s.table_[["batch_size", "epochs_to_target_mean", "reached_fraction"]]
+        >>> s.table_[["batch_size", "epochs_to_target_mean", "updates_to_target_mean"]]
+           batch_size  epochs_to_target_mean  updates_to_target_mean
+        0           8                    2.0                    16.0
+        1          64                    3.0                     3.0
     """
 
     def __init__(
@@ -201,13 +232,16 @@ class Summary:
         table["n_seeds"] = g.size()
         table["n_epochs"] = g["n_epochs"].max()
         for name in [n for n, _ in FINALS] + ["generalization_gap", "loss_gap"]:
-            self._ci(table, per, by, name, name)
+            self._ci(table, per, by, name)
         table["test_accuracy_late_std"] = g["test_accuracy_late_std"].mean()
-        table["final_test_accuracy_seed_std"] = g["final_test_accuracy"].std(ddof=1)
         table["target"] = float(target)
         table["confidence"] = confidence
-        for name, _ in TO_TARGET:
-            self._ci(table, per, by, name, name)
+        for name in COSTS:
+            self._ci(table, per, by, name)
+        for name in SPREAD:
+            table[f"{name}_seed_std"] = g[name].std(ddof=1)
+            table[f"{name}_min"] = g[name].min()
+            table[f"{name}_max"] = g[name].max()
         table["n_reached"] = g["reached"].sum().astype("int64")
         table["reached_fraction"] = table["n_reached"] / table["n_seeds"]
         table["n_diverged"] = g["diverged"].sum().astype("int64")
@@ -218,10 +252,9 @@ class Summary:
         self.table_ = table.reset_index()
         return self
 
-    def _ci(
-        self, table: pd.DataFrame, per: pd.DataFrame, by: list[str], column: str, name: str
-    ) -> None:
-        ci = group_ci(per, by, column, self.confidence).set_index(by)
+    def _ci(self, table: pd.DataFrame, per: pd.DataFrame, by: list[str], name: str) -> None:
+        """``name_mean``, ``name_lo``, ``name_hi`` of the trials' ``name`` per group."""
+        ci = group_ci(per, by, name, self.confidence).set_index(by)
         table[f"{name}_mean"] = ci["mean"]
         table[f"{name}_lo"] = ci["lower"]
         table[f"{name}_hi"] = ci["upper"]

@@ -9,24 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from batchlab.analysis.recommend import GOALS, Recommender
+from batchlab._format import NA, num, pct
+from batchlab.analysis import GOALS, Recommender
 from batchlab.errors import BatchlabError
 
 TITLE = "Recommendation"
-
-
-def _num(value: Any) -> str:
-    if value is None or not np.isfinite(value):
-        return "—"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-def _pct(value: Any) -> str:
-    return "—" if value is None or not np.isfinite(value) else f"{100 * value:.1f}%"
 
 
 def _row(rec: Recommender) -> list[str]:
@@ -39,11 +29,11 @@ def _row(rec: Recommender) -> list[str]:
         f"{rec.batch_size_:,}",
         f"{rec.learning_rate_:g}",
         rec.rule_,
-        _num(e["epochs"]["mean"]),
-        _num(e["updates"]["mean"]),
-        _num(e["seconds"]["mean"]),
-        _pct(e["final_test_accuracy"]["mean"]),
-        rec.regime_ or "—",
+        num(e["epochs"]["mean"]),
+        num(e["updates"]["mean"]),
+        num(e["seconds"]["mean"]),
+        pct(e["final_test_accuracy"]["mean"]),
+        rec.regime_ or NA,
     ]
 
 
@@ -80,7 +70,7 @@ def recommendation_html(recommenders: Iterable[Recommender]) -> Markup:
     parts = [
         Markup('<p class="muted">{}</p>').format(
             f"The batch size and learning rate that this study supports for each goal, to "
-            f"{_pct(recs[0].target_)} test accuracy: means over seeds; seconds are measured on "
+            f"{pct(recs[0].target_)} test accuracy: means over seeds; seconds are measured on "
             "the machine that ran the study, per model (the cohort's time divided by the "
             "trials it trained together). The reasons below give the intervals and the rules."
         ),

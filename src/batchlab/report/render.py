@@ -8,13 +8,11 @@ network (a Content-Security-Policy meta tag forbids it as well).
 from __future__ import annotations
 
 import base64
-import dataclasses
 import io
 import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,10 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from batchlab import analysis, plots
+from batchlab._columns import METRIC_KINDS
+from batchlab._files import atomic_write
+from batchlab._format import NA, cell, interval, num, pct, pts
+from batchlab.analysis._tables import spec_dict
 from batchlab.errors import BatchlabError
 from batchlab.plots import X_LABELS
 from batchlab.store import Tables
@@ -52,60 +54,27 @@ def png_data_uri(fig: Figure, dpi: int = FIGURE_DPI) -> str:
 
 
 # ----------------------------------------------------------------------------- formatting
-def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def _fmt(v: Any) -> str:
-    if v is None or (_is_num(v) and not math.isfinite(float(v))):
-        return "—"
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        if v.is_integer() and abs(v) < 1e15:
-            return f"{int(v):,}"
-        if abs(v) >= 100:
-            return f"{v:,.0f}"
-        return f"{v:.4g}"
-    return str(v)
-
-
-def _pct(v: float) -> str:
-    return "—" if not np.isfinite(v) else f"{100 * v:.1f}%"
-
-
-def _pts(v: float) -> str:
-    return "—" if not np.isfinite(v) else f"{100 * v:.2f}"
-
-
-def _num(v: float) -> str:
-    """A cost: 3 significant digits below 100, whole numbers with separators above."""
-    if not np.isfinite(v):
-        return "—"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
-
-
 def _ci(row: pd.Series, stem: str, percent: bool = True) -> tuple[str, str]:
     """(mean, "[lo, hi]") of a summary statistic; the interval empty when it is one point.
 
-    For display the interval is cut at the possible range (accuracies in [0, 1], costs >= 0):
-    with two or three seeds a t-interval easily runs past it.
+    For display the interval is cut at the possible range (accuracies in [0, 1], costs >= 0).
     """
     m = row.get(f"{stem}_mean", np.nan)
     if not np.isfinite(m):
-        return ("—", "")
-    lo, hi = row.get(f"{stem}_lo", np.nan), row.get(f"{stem}_hi", np.nan)
-    lo = max(lo, 0.0)
-    hi = min(hi, 1.0) if percent else hi
-    main = _pct(m) if percent else _num(m)
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo == hi:
+        return (NA, "")
+    main = pct(m) if percent else num(m)
+    bounds = interval(
+        row.get(f"{stem}_lo", np.nan),
+        row.get(f"{stem}_hi", np.nan),
+        floor=0.0,
+        ceiling=1.0 if percent else math.inf,
+    )
+    if bounds is None:
         return (main, "")
+    lo, hi = bounds
     if percent:
         return (main, f"[{100 * lo:.1f}, {100 * hi:.1f}]")
-    return (main, f"[{_num(lo)}, {_num(hi)}]")
+    return (main, f"[{num(lo)}, {num(hi)}]")
 
 
 def _table(frame: pd.DataFrame, limit: int | None = None) -> dict[str, Any]:
@@ -115,7 +84,7 @@ def _table(frame: pd.DataFrame, limit: int | None = None) -> dict[str, Any]:
         pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
         for c in frame.columns
     ]
-    rows = [[(_fmt(v), "") for v in record] for record in shown.itertuples(index=False, name=None)]
+    rows = [[(cell(v), "") for v in record] for record in shown.itertuples(index=False, name=None)]
     return {
         "header": [str(c) for c in frame.columns],
         "rows": rows,
@@ -125,20 +94,20 @@ def _table(frame: pd.DataFrame, limit: int | None = None) -> dict[str, Any]:
 
 
 SUMMARY_COLUMNS = (
-    ("batch size", lambda r: _fmt(r["batch_size"])),
-    ("learning rate", lambda r: _fmt(r["learning_rate"])),
-    ("seeds", lambda r: _fmt(r["n_seeds"])),
+    ("batch size", lambda r: cell(r["batch_size"])),
+    ("learning rate", lambda r: cell(r["learning_rate"])),
+    ("seeds", lambda r: cell(r["n_seeds"])),
     ("final test accuracy", lambda r: _ci(r, "final_test_accuracy")),
     ("final train accuracy", lambda r: _ci(r, "final_train_accuracy")),
-    ("gap (points)", lambda r: _pts(r["generalization_gap_mean"])),
-    ("late std (points)", lambda r: _pts(r["test_accuracy_late_std"])),
-    ("seed std (points)", lambda r: _pts(r["final_test_accuracy_seed_std"])),
+    ("gap (points)", lambda r: pts(r["generalization_gap_mean"], ".2f", unit="")),
+    ("late std (points)", lambda r: pts(r["test_accuracy_late_std"], ".2f", unit="")),
+    ("seed std (points)", lambda r: pts(r["final_test_accuracy_seed_std"], ".2f", unit="")),
     ("epochs to target", lambda r: _ci(r, "epochs_to_target", percent=False)),
     ("updates to target", lambda r: _ci(r, "updates_to_target", percent=False)),
     ("examples to target", lambda r: _ci(r, "examples_to_target", percent=False)),
     ("seconds to target", lambda r: _ci(r, "seconds_to_target", percent=False)),
-    ("reached", lambda r: f"{100 * r['reached_fraction']:.0f}%"),
-    ("diverged", lambda r: f"{100 * r['diverged_fraction']:.0f}%"),
+    ("reached", lambda r: pct(r["reached_fraction"], 0)),
+    ("diverged", lambda r: pct(r["diverged_fraction"], 0)),
 )
 
 
@@ -153,18 +122,6 @@ def _summary_table(table: pd.DataFrame) -> dict[str, Any]:
         "numeric": [True] * len(SUMMARY_COLUMNS),
         "hidden": 0,
     }
-
-
-def _spec_dict(spec: Any) -> dict[str, Any]:
-    if spec is None:
-        return {}
-    if dataclasses.is_dataclass(spec) and not isinstance(spec, type):
-        return dataclasses.asdict(spec)
-    if isinstance(spec, Mapping):
-        return dict(spec)
-    raise BatchlabError(
-        f"render_report: spec must be a dict (or dataclass); got {type(spec).__name__}"
-    )
 
 
 def _lookup(spec: Mapping[str, Any], *keys: str) -> Any:
@@ -198,7 +155,7 @@ def _grid(trials: pd.DataFrame, history: pd.DataFrame) -> list[tuple[str, str]]:
 
     def values(col: str) -> str:
         vals = sorted(table[col].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
-        return ", ".join(_fmt(v) for v in vals)
+        return ", ".join(cell(v) for v in vals)
 
     for col, label in (
         ("batch_size", "batch sizes"),
@@ -211,7 +168,7 @@ def _grid(trials: pd.DataFrame, history: pd.DataFrame) -> list[tuple[str, str]]:
         if col in table:
             facts.append((label, values(col)))
     if "trial" in table:
-        facts.append(("trials", _fmt(table["trial"].nunique())))
+        facts.append(("trials", cell(table["trial"].nunique())))
     if isinstance(trials, pd.DataFrame) and "status" in trials and len(trials):
         counts = trials["status"].value_counts().sort_index()
         facts.append(("status", ", ".join(f"{k}: {v}" for k, v in counts.items())))
@@ -355,7 +312,7 @@ def render_report(
     Every name (study, dataset, model ...) is data: autoescaped, and never drawn into markup
     (figures are PNG). The file references nothing outside itself.
     """
-    spec_d = _spec_dict(spec)
+    spec_d = spec_dict(spec, "render_report")
     if target is None:
         target = _lookup(spec_d, "target_accuracy", "target")
     if x_axes is None:
@@ -365,9 +322,7 @@ def render_report(
     x_axes = tuple(x_axes)
     metrics = _lookup(spec_d, "metrics") or ("accuracy",)
     metrics = tuple(
-        m
-        for m in ((metrics,) if isinstance(metrics, str) else metrics)
-        if m in ("accuracy", "loss")
+        m for m in ((metrics,) if isinstance(metrics, str) else metrics) if m in METRIC_KINDS
     ) or ("accuracy",)
     for x in x_axes:
         if x not in analysis.X_AXES:
@@ -380,10 +335,10 @@ def render_report(
         "name": name,
         "version": _version(),
         "target": fitted.target_,
-        "target_text": _pct(fitted.target_),
+        "target_text": pct(fitted.target_),
         "target_given": target is not None,
-        "confidence_text": f"{100 * confidence:g}%",
-        "last_fraction_text": f"{100 * last_fraction:g}%",
+        "confidence_text": pct(confidence, None),
+        "last_fraction_text": pct(last_fraction, None),
         "facts": _grid(trials, history),
         "spec_json": json.dumps(spec_d, indent=2, default=str, ensure_ascii=False),
         "summary": _summary_table(table),
@@ -391,7 +346,7 @@ def render_report(
             {
                 "title": f.title,
                 "text": f.text,
-                "numbers": [(k.replace("_", " "), _fmt(v)) for k, v in f.numbers.items()],
+                "numbers": [(k.replace("_", " "), cell(v)) for k, v in f.numbers.items()],
             }
             for f in analysis.findings(table, last_fraction=last_fraction)
         ],
@@ -402,7 +357,7 @@ def render_report(
     }
     html = _env().get_template("report.html").render(**context)
     out = Path(path) if path is not None else Path.cwd() / "reports" / f"{_slug(name)}.html"
-    return _write_atomic(out, html)
+    return atomic_write(out, html)
 
 
 def _version() -> str:
@@ -412,17 +367,3 @@ def _version() -> str:
         return str(__version__)
     except ImportError:  # pragma: no cover
         return "unknown"
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
