@@ -92,7 +92,7 @@ PROBE = r"""
 import json, sys
 from importlib import metadata, resources
 
-import batchlab, batchlab.cli, batchlab.report.render
+import batchlab, batchlab.cli, batchlab.reporting.render
 
 dist = metadata.distribution("batchlab")
 print(json.dumps({
@@ -105,7 +105,7 @@ print(json.dumps({
         if n.split(".")[0] == "batchlab" and getattr(m, "__file__", None)
     ),
     "studies": str(resources.files("batchlab") / "studies"),
-    "templates": str(resources.files("batchlab.report") / "templates"),
+    "templates": str(resources.files("batchlab.reporting") / "templates"),
     "path": sys.path,
 }))
 """
@@ -260,9 +260,9 @@ def test_wheel_contents(wheel):
     """The package data is in the wheel; the license is SPDX; nothing but batchlab is packed."""
     names = zipfile.ZipFile(wheel).namelist()
     assert "batchlab/studies/seed003-grid.toml" in names
-    assert "batchlab/report/templates/report.html" in names
+    assert "batchlab/reporting/templates/report.html" in names
     src = ROOT / "src"
-    for data in [*src.glob("batchlab/studies/*.toml"), *src.glob("batchlab/report/templates/*")]:
+    for data in [*src.glob("batchlab/studies/*.toml"), *src.glob("batchlab/reporting/templates/*")]:
         assert data.relative_to(src).as_posix() in names
     assert {n.split("/")[0] for n in names} == {
         "batchlab",

@@ -66,6 +66,6 @@ def report(
         store: the store that holds ``study`` when it is a name.
         target: the test accuracy that counts as reached (default the study's).
     """
-    from batchlab.report import study_report
+    from batchlab.reporting import study_report
 
     return study_report(_results(study, store).tables, path=path, target=target)

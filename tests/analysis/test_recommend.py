@@ -237,7 +237,7 @@ def test_goal_names_and_bad_settings(history):
 
 
 def test_report_section_is_escaped_markup(history):
-    from batchlab.report.recommendation import recommendation_section
+    from batchlab.reporting.recommendation import recommendation_section
 
     title, body = recommendation_section(history, {"name": "<b>x</b>"}, target=0.8)
     assert title == "Recommendation" and isinstance(body, Markup)

@@ -323,10 +323,6 @@ class NoiseScalePrediction:
             data["batch_sizes"] = self.predict(batch_sizes).to_dict(orient="records")
         return to_json_safe(data)
 
-    def as_dict(self) -> dict[str, Any]:
-        """``to_dict()["prediction"]``: kept only until the CLI reads :meth:`to_dict`."""
-        return self.to_dict()["prediction"]
-
     def predict(self, batch_sizes: Sequence[int]) -> pd.DataFrame:
         """One row per batch size: ``batch_size``, ``relative_steps`` (S(B)/S(B0)),
         ``steps`` and ``examples`` (= steps x B; NaN without an anchor), ``regime``."""

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from rich import box
 from rich.table import Table
 
-
-def _fmt_ci(mean: float, lo: float, hi: float, scale: float = 100.0) -> str:
-    """``mean ± half-width`` of a confidence interval (x100 for accuracies), or a dash."""
-    if mean is None or not math.isfinite(mean):
-        return "—"
-    half = (hi - lo) / 2 if math.isfinite(hi) and math.isfinite(lo) else float("nan")
-    if not math.isfinite(half):
-        return f"{mean * scale:.1f}"
-    return f"{mean * scale:.1f} ± {half * scale:.1f}"
+from batchlab._format import ci, pct
 
 
 def summary_table(history, target: float | None, title: str) -> Table:
@@ -25,7 +15,7 @@ def summary_table(history, target: float | None, title: str) -> Table:
 
     s = Summary(target=target).fit(history)
     table = Table(
-        title=f"{title}: mean ± 95% CI over seeds; target test accuracy {s.target_:.1%}",
+        title=f"{title}: mean ± 95% CI over seeds; target test accuracy {pct(s.target_)}",
         caption="hit: seeds that reached the target; div: seeds that diverged",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -38,12 +28,10 @@ def summary_table(history, target: float | None, title: str) -> Table:
             str(int(r.batch_size)),
             f"{r.learning_rate:g}",
             str(n),
-            _fmt_ci(
-                r.final_train_accuracy_mean, r.final_train_accuracy_lo, r.final_train_accuracy_hi
-            ),
-            _fmt_ci(r.final_test_accuracy_mean, r.final_test_accuracy_lo, r.final_test_accuracy_hi),
-            _fmt_ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, 1.0),
-            f"{r.reached_fraction:.0%}",
+            ci(r.final_train_accuracy_mean, r.final_train_accuracy_lo, r.final_train_accuracy_hi),
+            ci(r.final_test_accuracy_mean, r.final_test_accuracy_lo, r.final_test_accuracy_hi),
+            ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, 1.0),
+            pct(r.reached_fraction, 0),
             str(int(round(r.diverged_fraction * n))),
         )
     return table

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from batchlab._format import NA, pct
 from batchlab.cli._common import (
     StoreOpt,
     TargetOpt,
@@ -17,6 +18,7 @@ from batchlab.cli._common import (
     check_target,
     err,
     out,
+    plural,
 )
 
 
@@ -97,7 +99,7 @@ def noise_scale(
     check_count(batch_size, "--batch-size")
     check_target(target)
     if not as_json:
-        err().print(f"short run of {spec}: {epochs} epochs ...", highlight=False)
+        err().print(f"short run of {spec}: {plural(epochs, 'epoch')} ...", highlight=False)
     run = short_run(spec, batch_size=batch_size, epochs=epochs, seeds=seeds, store=store)
     target = target if target is not None else run.study.analysis.target_accuracy
     pred = NoiseScalePrediction(target=target, at=at, n_examples=run.n_train)
@@ -106,39 +108,18 @@ def noise_scale(
     if as_json:
         data = {
             "study": run.study.name.removesuffix("-noise-scale"),
-            "short_run": {
-                "batch_size": run.batch_size,
-                "epochs": epochs,
-                "seeds": list(run.study.sweep.seed_values),
-                "learning_rates": sorted(float(r) for r in run.history.learning_rate.unique()),
-                "n_train": run.n_train,
-                "seconds": run.seconds,
-            },
-            "prediction": pred.as_dict(),
-            "b_simple_by_epoch": [
-                {"epoch": int(r.epoch), "mean": float(r.b_simple_mean)}
-                for r in pred.trajectory_.itertuples()
-            ],
-            "batch_sizes": [
-                {
-                    "batch_size": int(r.batch_size),
-                    "relative_steps": float(r.relative_steps),
-                    "steps": float(r.steps) if math.isfinite(r.steps) else None,
-                    "examples": float(r.examples) if math.isfinite(r.examples) else None,
-                    "regime": str(r.regime),
-                }
-                for r in table.itertuples()
-            ],
+            "short_run": run.to_dict(),
+            **pred.to_dict(batch_sizes=run.sweep_batch_sizes),
         }
         typer.echo(json.dumps(data, indent=2, allow_nan=False))
         return
     b0, data_name = run.batch_size, run.study.name.removesuffix("-noise-scale")
     reached = (
-        f"reached {pred.target_:.1%} after {pred.steps_:.0f} updates (epoch "
+        f"reached {pct(pred.target_)} after {pred.steps_:.0f} updates (epoch "
         f"{pred.stop_epoch_:g}, mean of the seeds)"
         if pred.reached_
         else (
-            f"did not reach {pred.target_:.1%} in {epochs} epochs: shape only"
+            f"did not reach {pct(pred.target_)} in {plural(epochs, 'epoch')}: shape only"
             if pred.target_ is not None
             else "no target (give --target or the spec's analysis.target_accuracy): shape only"
         )
@@ -146,8 +127,8 @@ def noise_scale(
     crit = "infinite (noise dominates up to the full batch)"
     crit = crit if not math.isfinite(pred.b_crit_) else f"{pred.b_crit_:.3g}"
     out().print(
-        f"short run: batch size {b0}, lr {pred.learning_rate_:g}, {seeds} seeds, {epochs} "
-        f"epochs, {run.seconds:.1f} s; {reached}\n"
+        f"short run: batch size {b0}, lr {pred.learning_rate_:g}, {plural(seeds, 'seed')}, "
+        f"{plural(epochs, 'epoch')}, {run.seconds:.1f} s; {reached}\n"
         f"B_simple: {pred.b_simple_:.3g} ({at}); at init {pred.b_simple_init_:.3g}, "
         f"path {pred.b_simple_path_:.3g}, at the end {pred.b_simple_target_:.3g}\n"
         f"predicted critical batch size: {crit}",
@@ -160,8 +141,8 @@ def noise_scale(
         shown.add_row(
             str(int(r.batch_size)),
             f"{r.relative_steps:.2f}",
-            f"{r.steps:,.0f}" if math.isfinite(r.steps) else "—",
-            f"{r.examples:,.0f}" if math.isfinite(r.examples) else "—",
+            f"{r.steps:,.0f}" if math.isfinite(r.steps) else NA,
+            f"{r.examples:,.0f}" if math.isfinite(r.examples) else NA,
             str(r.regime),
         )
     out().print(shown)

@@ -30,7 +30,7 @@ def run_and_show(
     default path, False for none)."""
     from batchlab.cli._progress import Bars
     from batchlab.cli._tables import summary_table
-    from batchlab.report import study_report
+    from batchlab.reporting import study_report
     from batchlab.run import run_study
     from batchlab.store import load
 

@@ -50,6 +50,17 @@ class ShortRun:
         """The batch size the short run trained at."""
         return int(self.history["batch_size"].iloc[0])
 
+    def to_dict(self) -> dict:
+        """What was run, as plain data: batch size, epochs, seeds, rates, pool, seconds."""
+        return {
+            "batch_size": self.batch_size,
+            "epochs": self.study.epochs,
+            "seeds": list(self.study.sweep.seed_values),
+            "learning_rates": sorted(float(r) for r in self.history.learning_rate.unique()),
+            "n_train": self.n_train,
+            "seconds": self.seconds,
+        }
+
 
 def sweep_batch_sizes(study: Study, n_train: int) -> tuple[int, ...]:
     """The study's distinct batch sizes, resolved, sorted."""

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from helpers.browser import chromium_path, file_url, run_chromium  # noqa: E402
 from helpers.synthetic import SyntheticStudy  # noqa: E402
 
-from batchlab.report import render_report  # noqa: E402
+from batchlab.reporting import render_report  # noqa: E402
 
 EVIL = "<img src=x onerror=alert(1)></script>"
 

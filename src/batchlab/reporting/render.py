@@ -38,7 +38,7 @@ FIGURE_DPI = 96
 
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("batchlab.report", "templates"),
+        loader=jinja2.PackageLoader("batchlab.reporting", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

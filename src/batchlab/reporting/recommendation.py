@@ -1,7 +1,7 @@
 """The report's "Recommendation" section: one :class:`~batchlab.analysis.Recommender` per goal.
 
 Built as escaped HTML (:class:`markupsafe.Markup`, every value through ``Markup.format``)
-for :func:`~batchlab.report.render_report`'s ``extra_sections``.
+for :func:`~batchlab.reporting.render_report`'s ``extra_sections``.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from batchlab.plots import KINDS, figures
-from batchlab.report.recommendation import recommendation_section
-from batchlab.report.render import render_report
+from batchlab.reporting.recommendation import recommendation_section
+from batchlab.reporting.render import render_report
 
 
 def study_report(

@@ -13,7 +13,7 @@ from markupsafe import Markup  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from batchlab.errors import BatchlabError  # noqa: E402
-from batchlab.report import render_report  # noqa: E402
+from batchlab.reporting import render_report  # noqa: E402
 
 EVIL = "<img src=x onerror=alert(1)>"
 CLOSE = "</script><script>alert(2)</script>"
