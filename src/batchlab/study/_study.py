@@ -26,8 +26,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from batchlab.data._builtin import BUILTINS
 from batchlab.data._dataset import Dataset
 from batchlab.errors import SpecError
+from batchlab.models._resolve import BUILTIN_MODELS
 from batchlab.study import _check as c
 from batchlab.study._fields import FULL, Section, section_value, set_field
 from batchlab.study._lr_rule import LRRule
@@ -35,10 +37,10 @@ from batchlab.study._optimizer import Optimizer
 from batchlab.study._sections import Analysis, Diagnostics
 from batchlab.study._sweep import Sweep
 
-BUILTIN_DATASETS = ("blobs", "logic", "moons", "digits", "mnist1d")
+BUILTIN_DATASETS = tuple(BUILTINS)
 """Datasets batchlab ships; any other ``dataset`` must be a ``.csv`` or ``.npz`` file path."""
 DATASET_SUFFIXES = (".csv", ".npz")
-MODEL_KINDS = ("mlp", "cnn1d", "import")
+MODEL_KINDS = (*BUILTIN_MODELS, "import")
 LOSSES = ("auto", "crossentropy", "binary_crossentropy", "mse")
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
