@@ -29,19 +29,21 @@ BATCHLAB = textwrap.dedent(
     import json, sys, time
     t0 = time.perf_counter()
     import batchlab as bl
-    from batchlab.run import study_from_arguments
-    from batchlab.store import MEMORY, Store
+    from batchlab.run import Progress
     t_import = time.perf_counter() - t0
     seeds = int(sys.argv[1])
     sizes = [4, 8, 16, 32, 64, 128, 256, 450]
+
+    class Compiles(Progress):
+        seconds = 0.0
+        def cohort_done(self, plan, compile_seconds, train_seconds):
+            Compiles.seconds += compile_seconds
+
     t1 = time.perf_counter()
-    study = study_from_arguments("blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9),
-                                 batch_size=sizes, learning_rate=0.01, seeds=seeds, epochs=200)
-    with Store(MEMORY) as st:  # what bl.train does, keeping the run's report
-        report = bl.run_study(study, store=st, commit_seconds=float("inf"))
-        r = bl.Results(bl.store.load(study.name, store=st), lambda cohort: None)
+    r = bl.train("blobs", bl.models.mlp([50]), bl.sgd(momentum=0.9), batch_size=sizes,
+                 learning_rate=0.01, seeds=seeds, epochs=200, progress=Compiles())
     t_train = time.perf_counter() - t1
-    compile_s = sum(report.compile_seconds.values())
+    compile_s = Compiles.seconds
     fit_s = float(r.history.groupby("cohort").wall_seconds.max().sum())
     acc = r.final().groupby("batch_size").test_accuracy.mean().round(4).to_dict()
     print(json.dumps(dict(import_s=t_import, train_call_s=t_train, compile_s=compile_s,

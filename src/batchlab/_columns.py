@@ -45,13 +45,7 @@ HISTORY_TRIAL_COLUMNS = (
 """The history columns that repeat the trial's settings (the store keeps them once, in trials)."""
 
 HISTORY: dict[str, str] = {
-    "study": "str",
-    "trial": "int64",
-    "cohort": "str",
-    "seed": "int64",
-    "batch_size": "int64",
-    "learning_rate": "float64",
-    "momentum": "float64",
+    **{c: TRIALS[c] for c in HISTORY_TRIAL_COLUMNS},
     "epoch": "int64",
     "updates": "int64",
     "examples_seen": "int64",

@@ -153,7 +153,7 @@ def test_dataset_validates_its_arrays():
         Dataset("t", x, y, x, np.array([0, 2, 0, 1]), task="classification", n_classes=2)
     bad = x.copy()
     bad[2, 1] = np.nan
-    with pytest.raises(DataError, match=r"x_train\[2, 1\] is nan"):
+    with pytest.raises(DataError, match=r"x_train, row 2 \(0-based\), column 1: value nan"):
         Dataset("t", bad, y, x, y, task="classification", n_classes=2)
     with pytest.raises(DataError, match="at least 2 classes"):
         Dataset("t", x, y * 0, x, y * 0, task="classification", n_classes=1)

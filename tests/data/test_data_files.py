@@ -136,7 +136,7 @@ def test_bad_npz_gets_a_clear_error(tmp_path):
         load_dataset(npz(tmp_path, x=x, y=y[:5]))
     bad = x.copy()
     bad[4, 1] = np.inf
-    with pytest.raises(DataError, match=r"data\.npz, array 'x', row 4 .*column 1: value inf"):
+    with pytest.raises(DataError, match=r"data\.npz: array 'x', row 4 .*column 1: value inf"):
         load_dataset(npz(tmp_path, x=bad, y=y))
     with pytest.raises(DataError, match=r"array 'y_test', row 1 .*label '-2' is negative"):
         load_dataset(npz(tmp_path, x=x, y=y, x_test=x[:2], y_test=np.array([0, -2])))

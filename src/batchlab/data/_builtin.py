@@ -90,17 +90,7 @@ def digits() -> Dataset:
     x_tr, x_te, y_tr, y_te = train_test_split(
         x, bunch.target, test_size=0.25, random_state=0, stratify=bunch.target
     )
-    return Dataset(
-        "digits",
-        x_tr,
-        y_tr,
-        x_te,
-        y_te,
-        task="classification",
-        n_classes=10,
-        description=BUILTINS["digits"][0],
-        class_names=tuple(str(d) for d in range(10)),
-    )
+    return _ten_digits("digits", x_tr, y_tr, x_te, y_te)
 
 
 @functools.cache
@@ -113,15 +103,20 @@ def mnist1d() -> Dataset:
     from batchlab.data._mnist1d import standard_arrays
 
     x_tr, y_tr, x_te, y_te = standard_arrays()
+    return _ten_digits("mnist1d", x_tr, y_tr, x_te, y_te)
+
+
+def _ten_digits(name: str, x_tr, y_tr, x_te, y_te) -> Dataset:
+    """A builtin whose classes are the digits 0..9."""
     return Dataset(
-        "mnist1d",
+        name,
         x_tr,
         y_tr,
         x_te,
         y_te,
         task="classification",
         n_classes=10,
-        description=BUILTINS["mnist1d"][0],
+        description=BUILTINS[name][0],
         class_names=tuple(str(d) for d in range(10)),
     )
 

@@ -16,7 +16,7 @@ import numpy as np
 from batchlab._suggest import did_you_mean
 from batchlab.data._dataset import Dataset
 from batchlab.data._labels import binary_targets, encode_labels
-from batchlab.data._split import stratified_split
+from batchlab.data._split import split_file
 from batchlab.errors import DataError, SpecError
 
 SPLIT_COLUMN = "split"
@@ -79,12 +79,7 @@ def read_csv(
         train, test = _split_column(path, cells[:, col[SPLIT_COLUMN]], lines)
         how = f"split by its {SPLIT_COLUMN!r} column"
     else:
-        if len(rows) < 2:
-            raise DataError(
-                f"{path} has 1 data row; at least 2 are needed to split it into train and test"
-            )
-        train, test = stratified_split(strata, test_fraction, split_seed)
-        how = f"stratified split, test_fraction={test_fraction}, split_seed={split_seed}"
+        train, test, how = split_file(path, strata, test_fraction, split_seed)
     return Dataset(
         name=path.stem,
         x_train=x[train],

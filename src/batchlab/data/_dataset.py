@@ -146,23 +146,30 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _features(x: object, where: str) -> np.ndarray:
-    a = np.asarray(x)
+def check_features(a: np.ndarray, where: str, hint: str = "e.g. (n, 2) for two features") -> None:
+    """Refuse features that are not numbers, not ``(rows, *input_shape)``, or not finite;
+    ``where`` names the array in the message (the first bad cell is named by row and
+    column, 0-based)."""
     if a.dtype.kind not in "biuf":
         raise DataError(f"{where} has dtype {a.dtype}; features must be numbers")
     if a.ndim < 2:
         raise DataError(
-            f"{where} has shape {a.shape}; features must be (rows, *input_shape), "
-            "e.g. (n, 2) for two features"
+            f"{where} has shape {a.shape}; features must be (rows, *input_shape), {hint}"
         )
-    a = a.astype(np.float32)
     bad = ~np.isfinite(a)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise DataError(
-            f"{where}[{', '.join(map(str, idx))}] is {a[idx].item()}; features must be "
-            "finite numbers"
+            f"{where}, row {idx[0]} (0-based), column {', '.join(map(str, idx[1:]))}: value "
+            f"{a[idx].item()}; features must be finite numbers (no NaN or infinity)"
         )
+
+
+def _features(x: object, where: str) -> np.ndarray:
+    a = np.asarray(x)
+    if a.dtype.kind in "biuf":
+        a = a.astype(np.float32)  # a value beyond float32's range is refused as infinite
+    check_features(a, where)
     return _readonly(a)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from batchlab._suggest import did_you_mean
-from batchlab.data._dataset import Dataset
+from batchlab.data._dataset import Dataset, check_features
 from batchlab.data._labels import binary_targets, encode_labels
-from batchlab.data._split import stratified_split
+from batchlab.data._split import split_file
 from batchlab.errors import DataError
 
 _HOW = "save it with np.savez(path, x=features, y=labels) (optionally x_test=..., y_test=...)"
@@ -54,12 +54,7 @@ def read_npz(path: Path, *, test_fraction: float, split_seed: int, task: str | N
         train, test = np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1])
         how = "test set from its x_test/y_test arrays"
     else:
-        if len(x_all) < 2:
-            raise DataError(
-                f"{path} has 1 example; at least 2 are needed to split it into train and test"
-            )
-        train, test = stratified_split(y_all, test_fraction, split_seed)
-        how = f"stratified split, test_fraction={test_fraction}, split_seed={split_seed}"
+        train, test, how = split_file(path, y_all, test_fraction, split_seed, "example")
     return Dataset(
         name=path.stem,
         x_train=x_all[train],
@@ -107,23 +102,10 @@ def _arrays(path: Path) -> dict[str, np.ndarray]:
 
 
 def _check_features(path: Path, key: str, x: np.ndarray) -> None:
-    if x.dtype.kind not in "biuf":
-        raise DataError(f"{path}: array {key!r} has dtype {x.dtype}; features must be numbers")
-    if x.ndim < 2:
-        raise DataError(
-            f"{path}: array {key!r} has shape {x.shape}; features must be (examples, "
-            "features...), e.g. x.reshape(-1, 1) for one feature"
-        )
+    where = f"{path}: array {key!r}"
+    check_features(x, where, "e.g. x.reshape(-1, 1) for one feature")
     if len(x) == 0:
-        raise DataError(f"{path}: array {key!r} has no rows")
-    bad = ~np.isfinite(x)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise DataError(
-            f"{path}, array {key!r}, row {idx[0]} (0-based), column "
-            f"{', '.join(map(str, idx[1:]))}: value {x[idx].item()}; features must be finite "
-            "numbers (no NaN or infinity)"
-        )
+        raise DataError(f"{where} has no rows")
 
 
 def _targets(path: Path, y: np.ndarray, task: str | None, locate):

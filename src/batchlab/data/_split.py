@@ -41,3 +41,18 @@ def stratified_split(
     test = np.sort(test)
     train = np.setdiff1d(np.arange(n), test)
     return train, test
+
+
+def split_file(
+    path, strata: np.ndarray, test_fraction: float, seed: int, what: str = "data row"
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """:func:`stratified_split` of a file's rows, refusing a file too small to split:
+    ``(train, test, how)`` with ``how`` the words that describe the split."""
+    from batchlab.errors import DataError
+
+    if len(strata) < 2:
+        raise DataError(
+            f"{path} has 1 {what}; at least 2 are needed to split it into train and test"
+        )
+    train, test = stratified_split(strata, test_fraction, seed)
+    return train, test, f"stratified split, test_fraction={test_fraction}, split_seed={seed}"

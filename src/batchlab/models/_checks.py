@@ -29,37 +29,46 @@ def positive_int(value: object, field: str) -> int:
     return value
 
 
-def activation(name: object, field: str) -> str:
-    k = keras()
-    try:
-        ok = isinstance(name, str) and k.activations.get(name) is not None
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ModelError(
-            f"{field}: {name!r} is not a Keras activation (e.g. 'relu', 'tanh', 'sigmoid', "
-            "'linear')"
-        )
-    return name
-
-
-def initializer(name: object, field: str) -> str:
-    k = keras()
-    # Making an unseeded initializer draws a seed from Python's `random`; put its state back
-    # so that validating a spec never changes the initial weights drawn later.
+def _keras_name(getter, name: object, field: str, what: str, examples: str) -> str:
+    """``name`` when Keras's ``getter`` (``keras.activations.get``...) knows it; else a
+    ModelError naming the field. Python's ``random`` state is put back: making an unseeded
+    initializer draws a seed from it, and validating a spec must not change the initial
+    weights drawn later."""
     state = random.getstate()
     try:
-        ok = isinstance(name, str) and k.initializers.get(name) is not None
+        ok = isinstance(name, str) and getter(name) is not None
     except ValueError:
         ok = False
     finally:
         random.setstate(state)
     if not ok:
-        raise ModelError(
-            f"{field}: {name!r} is not a Keras initializer (e.g. 'he_uniform', 'glorot_uniform',"
-            " 'lecun_normal')"
-        )
+        raise ModelError(f"{field}: {name!r} is not a Keras {what} (e.g. {examples})")
     return name
+
+
+def activation(name: object, field: str) -> str:
+    return _keras_name(
+        keras().activations.get, name, field, "activation", "'relu', 'tanh', 'sigmoid', 'linear'"
+    )
+
+
+def initializer(name: object, field: str) -> str:
+    return _keras_name(
+        keras().initializers.get,
+        name,
+        field,
+        "initializer",
+        "'he_uniform', 'glorot_uniform', 'lecun_normal'",
+    )
+
+
+def dense_head(k, layers: list, hidden, activation: str, init: str, output: str, n_outputs):
+    """Append the Dense hidden layers and the output layer that the builtin models end with,
+    and return the ``Sequential`` model."""
+    for width in hidden:
+        layers.append(k.layers.Dense(width, activation=activation, kernel_initializer=init))
+    layers.append(k.layers.Dense(n_outputs, activation=output))
+    return k.Sequential(layers)
 
 
 def output(name: object, field: str) -> str:

@@ -78,12 +78,9 @@ class CNN1D:
                 )
             )
         layers.append(k.layers.Flatten())
-        for width in self.hidden:
-            layers.append(
-                k.layers.Dense(width, activation=self.activation, kernel_initializer=self.init)
-            )
-        layers.append(k.layers.Dense(n_outputs, activation=self.output))
-        return k.Sequential(layers)
+        return _checks.dense_head(
+            k, layers, self.hidden, self.activation, self.init, self.output, n_outputs
+        )
 
 
 def cnn1d(

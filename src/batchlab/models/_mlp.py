@@ -56,12 +56,9 @@ class MLP:
         layers = [k.Input(shape=input_shape)]  # draws no random numbers
         if len(input_shape) > 1:
             layers.append(k.layers.Flatten())
-        for width in self.hidden:
-            layers.append(
-                k.layers.Dense(width, activation=self.activation, kernel_initializer=self.init)
-            )
-        layers.append(k.layers.Dense(n_outputs, activation=self.output))
-        return k.Sequential(layers)
+        return _checks.dense_head(
+            k, layers, self.hidden, self.activation, self.init, self.output, n_outputs
+        )
 
 
 def mlp(

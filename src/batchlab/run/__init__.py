@@ -9,7 +9,7 @@ from batchlab.run._runner import (
     spec_difference,
     train_chunks,
 )
-from batchlab.run._train import study_from_arguments, train
+from batchlab.run._train import train
 from batchlab.run.plan import MAX_TRIALS, CohortPlan, expand, plan, trials_frame
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "plan",
     "run_study",
     "spec_difference",
-    "study_from_arguments",
     "train",
     "train_chunks",
     "trials_frame",

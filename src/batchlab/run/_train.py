@@ -23,50 +23,32 @@ def _as_list(value) -> list:
     return list(value)
 
 
-def study_from_arguments(
-    dataset: Any = "blobs",
-    model: Any = None,
-    optimizer: Optimizer | None = None,
-    batch_size: int | str | Sequence[int | str] = 32,
-    learning_rate: float | Sequence[float] = 0.01,
-    seeds: int | Iterable[int] = 1,
-    epochs: int = 200,
-    *,
-    momentum: float | Sequence[float] | None = None,
-    warmup_epochs: float = 0.0,
-    loss: str = "auto",
-    shuffle: bool = True,
-    diagnostics: Diagnostics | Mapping[str, Any] | None = None,
-    name: str = "train",
-) -> Study:
-    """The :class:`Study` that :func:`train` runs for these arguments (see there)."""
-    if optimizer is None:
-        optimizer = sgd()
+def _study(arguments: dict[str, Any]) -> Study:
+    """The :class:`Study` that :func:`train` runs for its ``arguments`` (see there)."""
+    a = dict(arguments)
+    optimizer = sgd() if a["optimizer"] is None else a["optimizer"]
     if not isinstance(optimizer, Optimizer):
         raise SpecError(
             f"optimizer: {optimizer!r} is not valid; use bl.sgd(momentum=..., nesterov=...) "
             "or bl.adam(...)."
         )
-    if isinstance(dataset, os.PathLike):
-        dataset = os.fspath(dataset)
-    if isinstance(seeds, Iterable):
-        seeds = list(seeds)
+    dataset, seeds, momentum = a["dataset"], a["seeds"], a["momentum"]
     return Study(
-        name=name,
-        dataset=dataset,
-        model={"kind": "mlp"} if model is None else model,
+        name=a["name"],
+        dataset=os.fspath(dataset) if isinstance(dataset, os.PathLike) else dataset,
+        model={"kind": "mlp"} if a["model"] is None else a["model"],
         optimizer=optimizer,
-        epochs=epochs,
-        loss=loss,
-        shuffle=shuffle,
+        epochs=a["epochs"],
+        loss=a["loss"],
+        shuffle=a["shuffle"],
         sweep=Sweep(
-            batch_size=_as_list(batch_size),
-            learning_rate=_as_list(learning_rate),
+            batch_size=_as_list(a["batch_size"]),
+            learning_rate=_as_list(a["learning_rate"]),
             momentum=None if momentum is None else _as_list(momentum),
-            seeds=seeds,
+            seeds=list(seeds) if isinstance(seeds, Iterable) else seeds,
         ),
-        lr_rule={"warmup_epochs": warmup_epochs},
-        diagnostics=Diagnostics() if diagnostics is None else diagnostics,
+        lr_rule={"warmup_epochs": a["warmup_epochs"]},
+        diagnostics=Diagnostics() if a["diagnostics"] is None else a["diagnostics"],
     )
 
 
@@ -131,21 +113,7 @@ def train(
     from batchlab.run._runner import run_study
     from batchlab.store import MEMORY, Store
 
-    study = study_from_arguments(
-        dataset,
-        model,
-        optimizer,
-        batch_size,
-        learning_rate,
-        seeds,
-        epochs,
-        momentum=momentum,
-        warmup_epochs=warmup_epochs,
-        loss=loss,
-        shuffle=shuffle,
-        diagnostics=diagnostics,
-        name=name,
-    )
+    study = _study({k: v for k, v in locals().items() if k not in ("store", "progress")})
     if store is not None:
         run_study(study, store=store, progress=progress)
         return Results.load(study.name, store=store)

@@ -68,6 +68,17 @@ def _rows(frame: pd.DataFrame, schema: Mapping[str, str], columns: tuple[str, ..
     return list(zip(*(_column(frame, c, schema[c]) for c in columns), strict=True))
 
 
+def _insert(con, table: str, frame, schema, columns: tuple[str, ...], where: str) -> None:
+    """Insert a conformed frame's rows; a row already there is a StoreError, never a copy."""
+    try:
+        con.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            _rows(frame, schema, columns),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(f"{where}: {table} rows already stored ({exc})") from None
+
+
 class Store:
     """A batchlab store (an SQLite file).
 
@@ -255,11 +266,7 @@ class Store:
                 "VALUES (?, ?, ?, ?, 'pending')",
                 (name, spec_json, spec_hash, _now()),
             )
-            con.executemany(
-                f"INSERT INTO trials ({', '.join(_TRIALS_SQL_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(_TRIALS_SQL_COLUMNS))})",
-                _rows(trials, TRIALS, _TRIALS_SQL_COLUMNS),
-            )
+            _insert(con, "trials", trials, TRIALS, _TRIALS_SQL_COLUMNS, f"study {name!r}")
             con.executemany(
                 "INSERT INTO cohorts (study, cohort) VALUES (?, ?)",
                 [(name, cohort) for cohort in cohorts],
@@ -408,23 +415,9 @@ class Store:
                         f"got epoch {int(bad['epoch'].iloc[0])} "
                         f"(trial {int(bad['trial'].iloc[0])})"
                     )
-                try:
-                    con.executemany(
-                        f"INSERT INTO history ({', '.join(_HISTORY_SQL_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * len(_HISTORY_SQL_COLUMNS))})",
-                        _rows(frame, HISTORY, _HISTORY_SQL_COLUMNS),
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise StoreError(f"{where}: history rows already stored ({exc})") from None
+                _insert(con, "history", frame, HISTORY, _HISTORY_SQL_COLUMNS, where)
             if diag is not None:
-                try:
-                    con.executemany(
-                        f"INSERT INTO diagnostics ({', '.join(_DIAGNOSTICS_SQL_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * len(_DIAGNOSTICS_SQL_COLUMNS))})",
-                        _rows(diag, DIAGNOSTICS, _DIAGNOSTICS_SQL_COLUMNS),
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise StoreError(f"{where}: diagnostics rows already stored ({exc})") from None
+                _insert(con, "diagnostics", diag, DIAGNOSTICS, _DIAGNOSTICS_SQL_COLUMNS, where)
             if blob is not None:
                 con.execute(
                     "INSERT INTO checkpoints (study, cohort, epoch, arrays) VALUES (?, ?, ?, ?) "
