@@ -80,9 +80,8 @@ def test_export_failure_leaves_no_temp_file_and_keeps_the_old_file(filled, tmp_p
     target = out / "h.parquet"
     target.write_bytes(b"old")
 
-    def broken(self, path, **kwargs):
-        with open(path, "wb") as handle:
-            handle.write(b"half a file")
+    def broken(self, handle, **kwargs):
+        handle.write(b"half a file")
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
