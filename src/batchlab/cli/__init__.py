@@ -5,7 +5,8 @@
 - :mod:`.figures`: ``plot``, ``report``;
 - :mod:`.advice`: ``recommend``, ``noise-scale``;
 - :mod:`.studies`: ``studies [show NAME]``;
-- :mod:`.scratch`: ``scratch logic``.
+- :mod:`.scratch`: ``scratch logic``;
+- :mod:`.live`: ``watch``, ``serve``.
 
 Commands import JAX and Keras only when they train or measure, so ``--help``, ``ls``,
 ``show``, ``export`` and ``studies`` start at once. Exit codes: 0 ok; 2 bad input (a
@@ -21,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from batchlab.cli import advice, figures, run, scratch, store, studies
+from batchlab.cli import advice, figures, live, run, scratch, store, studies
 from batchlab.cli._common import err
 
 app = typer.Typer(
@@ -59,6 +60,8 @@ app.command()(figures.plot)
 app.command()(figures.report)
 app.command()(advice.recommend)
 app.command("noise-scale")(advice.noise_scale)
+app.command()(live.watch)
+app.command()(live.serve)
 app.add_typer(studies.app, name="studies")
 app.add_typer(scratch.app, name="scratch")
 
