@@ -13,18 +13,15 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 
-import pandas as pd
+from helpers.runner import filler
 from rich.console import Console
 
 from batchlab._format import pct
 from batchlab.cli import main
 from batchlab.live import read_view, render, watch
-from batchlab.run.plan import plan, trials_frame
 from batchlab.store import Store
-from batchlab.study import Study
 
 
 def cli(*args) -> tuple[int, str, str]:
@@ -32,50 +29,6 @@ def cli(*args) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = main([str(a) for a in args])
     return rc, out.getvalue(), err.getvalue()
-
-
-def filler(path, epochs: int = 5, pause: float = 0.05):
-    """A study 'w' (batch sizes 2 and 10, 2 seeds) and a thread that commits its epochs one
-    at a time, trial 1 diverging at epoch 3."""
-    s = Study(
-        name="w",
-        dataset="blobs",
-        epochs=epochs,
-        sweep={"batch_size": [2, "full"], "learning_rate": [0.1], "seeds": 2},
-    )
-    with Store(path) as st:
-        st.create_study(s.to_dict(), s.spec_hash, trials_frame(plan(s, 10), s.name))
-        trials = st.trials("w")
-
-    def run():
-        with Store(path) as st:
-            for cohort in ("bs2-sgd", "bs10-sgd"):
-                members = trials[trials.cohort == cohort].trial
-                for e in range(1, epochs + 1):
-                    gone = [t == 1 and e >= 3 for t in members]
-                    rows = pd.DataFrame(
-                        {
-                            "trial": members,
-                            "epoch": e,
-                            "updates": e,
-                            "examples_seen": e,
-                            "train_loss": 0.1,
-                            "train_accuracy": 0.5,
-                            "train_loss_end": 0.1,
-                            "train_accuracy_end": 0.5,
-                            "test_loss": 0.1,
-                            "test_accuracy": [
-                                float("nan") if g else 0.1 * e + 0.01 * t
-                                for g, t in zip(gone, members, strict=True)
-                            ],
-                            "wall_seconds": 0.1 * e,
-                            "diverged": gone,
-                        }
-                    )
-                    st.commit_chunk("w", cohort, rows, None, e, done=e == epochs)
-                    time.sleep(pause)
-
-    return threading.Thread(target=run)
 
 
 def test_watch_follows_a_store_being_written_and_returns_when_done(tmp_path):

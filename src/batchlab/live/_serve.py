@@ -151,6 +151,7 @@ def serve(
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
     except OSError as exc:
         sock.close()
         raise BatchlabError(f"--host {host} --port {port}: cannot listen there ({exc})") from None

@@ -129,7 +129,7 @@ async function tick() {
   try {
     const list = await getJSON("api/studies");
     store.textContent = (list.exists ? "store " : "waiting for a store at ") + list.store +
-      (list.exists ? " — " + list.studies.length + " studies" : "");
+      (list.exists ? " — " + list.studies.length + (list.studies.length === 1 ? " study" : " studies") : "");
     for (const row of list.studies) {
       const s = sections.get(row.name);
       if (s && s.root.querySelector(".status").textContent === "done" && row.status === "done") continue;
