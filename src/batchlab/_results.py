@@ -1,13 +1,18 @@
 """A study's results: its tables, and what can be asked of them.
 
 What :func:`batchlab.train` returns and :func:`batchlab.load` reads back from a store: the
-same object whichever way a study was run.
+same object whichever way a study was run. In Jupyter it shows its summary table and a small
+figure of its curves; :meth:`Results.plot`, :meth:`Results.summary`,
+:meth:`Results.recommend` and :meth:`Results.report` ask the figures' registry, the analysis
+and the report.
 """
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,6 +72,112 @@ class Results:
             f"{self.history.epoch.max() if len(self.history) else 0} epochs, "
             f"{len(self.history)} history rows)"
         )
+
+    # ---- in a notebook --------------------------------------------------------------
+
+    def summary(self, target: float | None = None, **settings: Any) -> pd.DataFrame:
+        """The summary table (:class:`batchlab.analysis.Summary`'s ``table_``): one row per
+        batch size and learning rate, with final accuracies, costs to ``target`` (default the
+        study's) and intervals over seeds. ``settings`` go to ``Summary`` (``confidence``,
+        ``by``, ...).
+
+        Example:
+            >>> import batchlab as bl
+            >>> r = bl.train("blobs", batch_size=[32, 64], seeds=2, epochs=2)
+            >>> r.summary()[["batch_size", "n_seeds"]].to_dict("list")
+            {'batch_size': [32, 64], 'n_seeds': [2, 2]}
+        """
+        from batchlab.analysis import Summary
+
+        return Summary(target=self._target(target), **settings).fit(self.history).table_
+
+    def plot(self, kind: str = "curves", **opts: Any):
+        """The figure of ``kind`` (``batchlab.plots.KINDS``: ``"curves"``, ``"overlay"``,
+        ``"heatmap"``, ``"speed"``, ...) as a matplotlib ``Figure``; ``opts`` are the kind's
+        options (``x="updates"``, ``metric="loss"``, ``target=0.8``, ...). Jupyter shows it.
+        """
+        from batchlab._notebook import show_figures
+        from batchlab.plots import figure
+
+        show_figures()
+        return figure(kind, self.tables, **opts)
+
+    def recommend(self, goal: str | None = None, **settings: Any):
+        """The batch size and learning rate to use for ``goal`` (:func:`batchlab.recommend`):
+        a fitted ``Recommender`` (``.text()``, ``.to_dict()``), or a list for all goals."""
+        from batchlab._workflow import recommend
+
+        return recommend(self, goal, **settings)
+
+    def report(self, path: str | os.PathLike[str] | None = None, **settings: Any) -> Path:
+        """Write the study's self-contained HTML report (:func:`batchlab.report`); its path."""
+        from batchlab._workflow import report
+
+        return report(self, path, **settings)
+
+    def _target(self, target: float | None) -> float | None:
+        if target is not None:
+            return target
+        return (self.spec.get("analysis") or {}).get("target_accuracy")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the summary table and a small figure of the curves (PNG inline)."""
+        from batchlab._format import ci, pct
+        from batchlab.analysis import Summary
+
+        title = html.escape(repr(self))
+        if self.history.empty:
+            return f"<div><strong>{title}</strong><p>No epoch has been recorded yet.</p></div>"
+        s = Summary(target=self._target(None)).fit(self.history)
+        t = s.table_
+        rows = pd.DataFrame(
+            {
+                "batch": t.batch_size,
+                "lr": [f"{v:g}" for v in t.learning_rate],
+                "seeds": t.n_seeds,
+                "train %": [
+                    ci(
+                        r.final_train_accuracy_mean,
+                        r.final_train_accuracy_lo,
+                        r.final_train_accuracy_hi,
+                    )
+                    for r in t.itertuples()
+                ],
+                "test %": [
+                    ci(
+                        r.final_test_accuracy_mean,
+                        r.final_test_accuracy_lo,
+                        r.final_test_accuracy_hi,
+                    )
+                    for r in t.itertuples()
+                ],
+                "epochs to target": [
+                    ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, 1.0)
+                    for r in t.itertuples()
+                ],
+                "reached": [pct(v, 0) for v in t.reached_fraction],
+                "diverged": [pct(v, 0) for v in t.diverged_fraction],
+            }
+        )
+        table = rows.to_html(index=False, escape=True, border=0)
+        caption = html.escape(f"mean ± 95% CI over seeds; target test accuracy {pct(s.target_)}")
+        image = self._curves_png()
+        figure = f'<img alt="learning curves" src="{image}">' if image else ""
+        return f"<div><strong>{title}</strong><br><small>{caption}</small>{table}{figure}</div>"
+
+    def _curves_png(self) -> str | None:
+        """The overlay of mean test-accuracy curves, small, as a PNG data URI."""
+        from batchlab.plots import FigureUnavailable, figure
+        from batchlab.reporting import png_data_uri
+
+        try:
+            fig = figure("overlay", self.tables)
+        except FigureUnavailable:
+            return None
+        fig.set_size_inches(5.5, 3.2)
+        return png_data_uri(fig, dpi=80)
+
+    # ---- tables and weights ---------------------------------------------------------
 
     def final(self) -> pd.DataFrame:
         """The last epoch's row of every trial."""

@@ -98,7 +98,8 @@ def train(
         name: the study's name in the store.
         store: where to keep the study: None (default) for memory only; a path to keep it
             (and to resume it if interrupted: the same call continues where it stopped).
-        progress: a :class:`batchlab.run.Progress` to report to.
+        progress: a :class:`batchlab.run.Progress` to report to; default: progress bars in
+            a Jupyter notebook, nothing elsewhere.
 
     Returns:
         The :class:`batchlab.Results`; ``.history`` has one row per (trial, epoch).
@@ -114,6 +115,10 @@ def train(
     from batchlab.store import MEMORY, Store
 
     study = _study({k: v for k, v in locals().items() if k not in ("store", "progress")})
+    if progress is None:  # in Jupyter: progress bars in the cell
+        from batchlab._notebook import notebook_progress
+
+        progress = notebook_progress()
     if store is not None:
         run_study(study, store=store, progress=progress)
         return Results.load(study.name, store=store)
