@@ -94,3 +94,17 @@ def test_a_store_not_there_yet(tmp_path):
         assert not (tmp_path / "later.db").exists()
     finally:
         server.stop()
+
+
+def test_without_the_live_extra_serve_says_how_to_install(monkeypatch, tmp_path):
+    import contextlib
+    import io
+    import sys
+
+    from batchlab.cli import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if not installed
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(["serve", "--store", str(tmp_path / "s.db"), "--port", "0"])
+    assert rc == 2 and "pip install 'batchlab[live]'" in " ".join(err.getvalue().split())
