@@ -83,9 +83,9 @@ class Results:
 
         Example:
             >>> import batchlab as bl
-            >>> r = bl.train("blobs", batch_size=[32, 64], seeds=2, epochs=2)
-            >>> r.summary()[["batch_size", "n_seeds"]].to_dict("list")
-            {'batch_size': [32, 64], 'n_seeds': [2, 2]}
+            >>> r = bl.train("blobs", batch_size=64, learning_rate=[0.1, 0.01], epochs=2)
+            >>> r.summary()[["batch_size", "learning_rate", "n_seeds"]].to_dict("list")
+            {'batch_size': [64, 64], 'learning_rate': [0.01, 0.1], 'n_seeds': [1, 1]}
         """
         from batchlab.analysis import Summary
 
