@@ -202,8 +202,8 @@ def test_every_trial_diverged_is_a_finding():
     assert [f.key for f in fs] == ["diverged"]
     assert fs[0].title == "Every trial diverged"
     assert "All 4 trials diverged" in fs[0].text
-    assert "batch size 16: all 2 seeds, at epoch 1" in fs[0].text
-    assert "batch size 64: all 2 seeds, at epochs 2–3" in fs[0].text
+    assert "batch size 16: both seeds, at epoch 1" in fs[0].text
+    assert "batch size 64: both seeds, at epochs 2–3" in fs[0].text
     assert fs[0].numbers["first_diverged_epoch"] == 1 and fs[0].numbers["last_diverged_epoch"] == 3
 
 

@@ -124,8 +124,10 @@ def seed_interval(
     n = np.asarray(n, dtype=float)
     lo, hi = t_interval(mean, std, n, confidence)
     few = (n >= 2) & (n < SEEDS_FOR_CI)
-    lo = np.where(few, np.asarray(low, dtype=float), lo)
-    hi = np.where(few, np.asarray(high, dtype=float), hi)
+    # the mean of equal values can round one ulp past them: keep lo <= mean <= hi
+    mean = np.asarray(mean, dtype=float)
+    lo = np.where(few, np.fmin(np.asarray(low, dtype=float), mean), lo)
+    hi = np.where(few, np.fmax(np.asarray(high, dtype=float), mean), hi)
     floor, ceiling = bounds
     return np.clip(lo, floor, ceiling), np.clip(hi, floor, ceiling)
 

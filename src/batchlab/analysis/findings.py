@@ -356,7 +356,9 @@ def diverged(grid: Grid) -> Finding | None:
     parts = []
     for _, r in bad.sort_values(["batch_size", "learning_rate"]).iterrows():
         n, k = int(r["n_seeds"]), int(round(r["diverged_fraction"] * r["n_seeds"]))
-        seeds = f"all {n} seeds" if k == n and n > 1 else f"{k} of {n} seeds"
+        seeds = (
+            f"{k} of {n} seeds" if k < n or n == 1 else "both seeds" if n == 2 else f"all {n} seeds"
+        )
         when = _epochs(r.get("diverged_epoch_min", np.nan), r.get("diverged_epoch_max", np.nan))
         parts.append(f"{grid.who(r)}: {seeds}, {when}")
     total = int(round((summary["diverged_fraction"] * summary["n_seeds"]).sum()))

@@ -361,10 +361,12 @@ def measured_scaling(
     """
     summary = Summary(target=target).fit(history)
     points, fit, reason = fit_scaling(summary.table_, min_reached_fraction, tolerance)
+    if summary.target_ is None:
+        raise BatchlabError("every trial diverged: there is no target and no step to it")
     if points.empty:
         raise BatchlabError(
             "no (batch size, learning rate) reached the target"
-            + ("" if summary.target_ is None else f" of {summary.target_:.1%}")
+            + f" of {summary.target_:.1%}"
             + f" in {share(min_reached_fraction)} without diverging"
         )
     return points, fit, float(summary.target_), reason
