@@ -19,7 +19,14 @@ from batchlab.analysis.noise_scale import b_simple_near_target, measured_scaling
 from batchlab.analysis.scaling import REGIMES, ScalingFit, predict_from_noise_scale
 from batchlab.errors import BatchlabError
 from batchlab.plots._kind import FigureKind, FigureUnavailable
-from batchlab.plots._style import OKABE_ITO, batch_size_axis, new_figure, note, require_columns
+from batchlab.plots._style import (
+    OKABE_ITO,
+    batch_size_axis,
+    new_figure,
+    note,
+    plain_log_axis,
+    require_columns,
+)
 
 POINTS = ("batch_size",)
 #: regime -> shade (Okabe-Ito sky blue, orange, reddish purple: distinct for colour-blind eyes)
@@ -86,11 +93,14 @@ def draw_scaling(
         for name, left, right in zip(REGIMES, edges[:-1], edges[1:], strict=True):
             if right > left:
                 ax.axvspan(left, right, color=REGIME_COLORS[name], alpha=0.15, lw=0, label=name)
-    ax.set_xlim(*span)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    plain_log_axis(ax.yaxis)
     if b.size:
         batch_size_axis(ax.xaxis, b)
+    else:
+        plain_log_axis(ax.xaxis, base=2)
+    ax.set_xlim(*span)
     ax.set_xlabel("batch size $B$")
     ax.set_ylabel("steps (updates) to target")
     ax.set_title("Steps to target against batch size")
