@@ -141,7 +141,9 @@ def test_a_setting_that_diverged_in_every_seed(store):
 def test_show_states_the_rules(store):
     out = words(ok(cli("show", "half", "--store", store.path)).out)
     assert "held it to the end (a touch does not count)" in out
-    assert "± 95% CI (5+ seeds); (a–b): the seeds' range, 2 to 4 seeds" in out
+    assert "mean ± 95% CI over seeds" in out
+    assert "(a–b): the seeds' range, for 2 to 4 seeds (too few for a CI: run 5+)" in out
+    assert re.search(r"16 0\.01 2 \S+ \(\S+–\S+\) \S+ \(\S+–\S+\)", out), out  # 2 seeds
 
 
 def test_the_report_of_a_run_with_fewer_epochs_says_what_ran(tmp_path):

@@ -28,13 +28,13 @@ def summary_table(history, target: float | None, title: str) -> Table:
     aim = "none (every trial diverged)" if s.target_ is None else pct(s.target_)
     diverged = bool((rows["n_diverged"] > 0).any())
     caption = [
-        f"mean over seeds ± 95% CI ({SEEDS_FOR_CI}+ seeds); (a–b): the seeds' range, 2 to "
-        f"{SEEDS_FOR_CI - 1} seeds (too few for an interval); cut at 0-100% and 0",
+        f"(a–b): the seeds' range, for 2 to {SEEDS_FOR_CI - 1} seeds (too few for a CI: run "
+        f"{SEEDS_FOR_CI}+); intervals cut at 0-100% and at 0",
         "hit: seeds that reached the target and held it to the end (a touch does not count)",
         "div: seeds that diverged" + (", at these epochs" if diverged else ""),
     ]
     table = Table(
-        title=f"{title}: target test accuracy {aim}",
+        title=f"{title}: mean ± 95% CI over seeds; target test accuracy {aim}",
         caption="\n".join(caption),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
