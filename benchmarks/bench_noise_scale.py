@@ -112,7 +112,7 @@ def bench(name: str, seeds: int, short_seeds: int = 2) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = run_study(study, store=Path(tmp) / "sweep.db")
         history = load(study.name, store=Path(tmp) / "sweep.db").history
-    points, fit, target = measured_scaling(history, case["target"])
+    points, fit, target, _ = measured_scaling(history, case["target"])
 
     rows = []
     measured = points.set_index("batch_size")

@@ -8,7 +8,7 @@ sentence, a report table and a terminal table.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -60,20 +60,116 @@ def pts(value: float | None, spec: str = ".2g", unit: str = " percentage points"
     return f"{100 * value:{spec}}{unit}"
 
 
-def ci(mean: float | None, lo: float | None, hi: float | None, scale: float = 100.0) -> str:
-    """``mean ± half-width`` of an interval, both times ``scale`` (100: accuracies in %).
+SEEDS_FOR_CI = 5
+"""The fewest seeds for which an interval over seeds is a Student-t interval.
 
-    Without a finite interval only the mean is shown.
+Below it the seeds' range (lowest to highest) is shown instead, and with one seed the value
+alone. Why 5: the expected width of a 95% t-interval over n normal values, against their
+expected range, is 12.7 times at n = 2, 2.6 at 3, 1.4 at 4 and 1.0 at 5 (0.8 at 6). Below 5
+seeds a t-interval claims a spread far wider than anything the seeds showed (two seeds 1
+point apart give +/- 6.4 points); from 5 on it is no wider than their range, and the
+t-interval's coverage is the better statement."""
+
+INTERVAL_NOTE = (
+    "Intervals over seeds: a {level} Student-t interval from {seeds} seeds on; with 2 to "
+    "{fewer} seeds the seeds' range (lowest to highest) instead, as a t-interval from so few is "
+    "far wider than anything they showed (more seeds are needed for an interval); with 1 seed "
+    "the value alone. Every interval is cut at what is possible: accuracies to 0-100%, costs "
+    "and losses at 0."
+)
+"""The rule for intervals, said once per output (``.format(level=..., seeds=..., fewer=...)``:
+see :func:`interval_note`)."""
+
+
+def spread_kind(n: float | None) -> str:
+    """What the interval of ``n`` values is: ``"none"`` (no value), ``"one"`` (the value
+    alone), ``"range"`` (2 to :data:`SEEDS_FOR_CI` - 1 values: lowest to highest) or ``"ci"``
+    (a Student-t interval).
 
     Example:
-        >>> ci(0.8, 0.78, 0.82), ci(12.0, 10.0, 14.0, scale=1.0), ci(0.8, None, None)
-        ('80.0 ± 2.0', '12.0 ± 2.0', '80.0')
+        >>> [spread_kind(n) for n in (0, 1, 2, 4, 5, 10)]
+        ['none', 'one', 'range', 'range', 'ci', 'ci']
+    """
+    if _missing(n) or n < 1:
+        return "none"
+    if n < 2:
+        return "one"
+    return "range" if n < SEEDS_FOR_CI else "ci"
+
+
+def interval_note(confidence: float = 0.95) -> str:
+    """:data:`INTERVAL_NOTE` at the confidence ``confidence``.
+
+    Example:
+        >>> interval_note()[:62]
+        'Intervals over seeds: a 95% Student-t interval from 5 seeds on'
+    """
+    return INTERVAL_NOTE.format(
+        level=pct(confidence, None), seeds=SEEDS_FOR_CI, fewer=SEEDS_FOR_CI - 1
+    )
+
+
+def seeds(n: int) -> str:
+    """``1 seed``, ``3 seeds``."""
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
+def ci(
+    mean: float | None,
+    lo: float | None,
+    hi: float | None,
+    n: float | None,
+    scale: float = 100.0,
+) -> str:
+    """A table cell: the mean of ``n`` seeds with its interval, both times ``scale`` (100:
+    accuracies in %), by the rule of :data:`SEEDS_FOR_CI`.
+
+    ``mean ± half-width`` from 5 seeds on, ``mean (lowest-highest)`` for 2 to 4 seeds,
+    ``mean (1 seed)`` for one, the mean alone when the interval is not finite.
+
+    Example:
+        >>> ci(0.8, 0.78, 0.82, 5), ci(12.0, 10.0, 14.0, 3, scale=1.0), ci(0.8, 0.8, 0.8, 1)
+        ('80.0 ± 2.0', '12.0 (10.0–14.0)', '80.0 (1 seed)')
     """
     if _missing(mean):
         return NA
-    if _missing(lo) or _missing(hi):
-        return f"{mean * scale:.1f}"
-    return f"{mean * scale:.1f} ± {(hi - lo) / 2 * scale:.1f}"
+    kind = spread_kind(n)
+    main = f"{mean * scale:.1f}"
+    if kind == "one":
+        return f"{main} (1 seed)"
+    if kind == "none" or _missing(lo) or _missing(hi):
+        return main
+    if kind == "range":
+        return f"{main} ({lo * scale:.1f}–{hi * scale:.1f})"
+    return f"{main} ± {(hi - lo) / 2 * scale:.1f}"
+
+
+def spread(
+    lo: float | None,
+    hi: float | None,
+    n: float | None,
+    show: Callable[[float], str] = num,
+    confidence: float = 0.95,
+) -> str:
+    """The interval of ``n`` seeds' values in words, by the rule of :data:`SEEDS_FOR_CI`:
+    ``95% CI lo to hi``, ``range lo to hi over 3 seeds``, ``1 seed``, ``the same in all 3
+    seeds``; empty when there is no value or the bounds are not finite. ``show`` formats a
+    bound.
+
+    Example:
+        >>> spread(10.0, 14.5, 6), spread(10.0, 14.5, 3), spread(12.0, 12.0, 1)
+        ('95% CI 10 to 14.5', 'range 10 to 14.5 over 3 seeds', '1 seed')
+    """
+    kind = spread_kind(n)
+    if kind == "one":
+        return "1 seed"
+    if kind == "none" or _missing(lo) or _missing(hi):
+        return ""
+    if lo == hi:
+        return "the same in both seeds" if n == 2 else f"the same in all {seeds(int(n))}"
+    if kind == "range":
+        return f"range {show(lo)} to {show(hi)} over {seeds(int(n))}"
+    return f"{pct(confidence, None)} CI {show(lo)} to {show(hi)}"
 
 
 def interval(
@@ -81,9 +177,8 @@ def interval(
 ) -> tuple[float, float] | None:
     """``(lo, hi)`` cut at what is possible (``floor``, ``ceiling``), for display.
 
-    With two or three seeds a Student-t interval easily runs past the possible range (a cost
-    below zero, an accuracy above 1). None when the interval is not finite or is one point
-    (one seed, or seeds that all agree): there is then no interval to show.
+    None when the interval is not finite or is one point (one seed, or seeds that all
+    agree): there is then no interval to show.
 
     Example:
         >>> interval(-0.5, 3.0, floor=0.0), interval(2.0, 2.0)

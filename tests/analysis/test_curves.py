@@ -1,4 +1,4 @@
-"""curves(): mean and Student-t interval over seeds, by hand."""
+"""curves(): mean and interval over seeds (Student-t from 5 seeds, else the range), by hand."""
 
 import math
 
@@ -43,19 +43,34 @@ def test_columns_and_order(history):
     assert c["epochs"].tolist() == [1, 2, 3, 1, 2, 3]
 
 
-def test_t_interval_three_seeds_literal(history):
+def test_three_seeds_give_their_range_not_a_t_interval(history):
     row = curves(history).iloc[0]  # batch size 10, epoch 1: 0.5, 0.6, 0.7
     assert row["n"] == 3
     assert row["mean"] == pytest.approx(0.6)
-    # sd = 0.1, t_{0.975, 2} = 4.302652729911275, half = 4.3027 * 0.1 / sqrt(3) = 0.248414
-    assert row["lower"] == pytest.approx(0.6 - 0.2484138, abs=1e-6)
-    assert row["upper"] == pytest.approx(0.6 + 0.2484138, abs=1e-6)
+    # a t-interval would be 0.6 -/+ 0.248 (t_{0.975, 2} = 4.30); the seeds' range is honest
+    assert (row["lower"], row["upper"]) == pytest.approx((0.5, 0.7))
 
 
-def test_t_interval_with_scipy_and_other_level(history):
-    row = curves(history, confidence=0.9).iloc[0]
-    half = stats.t.ppf(0.95, 2) * np.std([0.5, 0.6, 0.7], ddof=1) / math.sqrt(3)
+FIVE = {(10, 0.1, s): [v] for s, v in enumerate([0.5, 0.6, 0.7, 0.8, 0.9])}
+
+
+def test_t_interval_from_five_seeds_literal():
+    row = curves(hand_history(FIVE)).iloc[0]
+    # sd = 0.158114, t_{0.975, 4} = 2.776445, half = 2.776445 * 0.158114 / sqrt(5) = 0.196324
+    assert row["n"] == 5 and row["mean"] == pytest.approx(0.7)
+    assert (row["lower"], row["upper"]) == pytest.approx((0.7 - 0.196324, 0.7 + 0.196324))
+
+
+def test_t_interval_with_scipy_and_other_level():
+    row = curves(hand_history(FIVE), confidence=0.9).iloc[0]
+    half = stats.t.ppf(0.95, 4) * np.std([0.5, 0.6, 0.7, 0.8, 0.9], ddof=1) / math.sqrt(5)
     assert row["upper"] - row["mean"] == pytest.approx(half)
+
+
+def test_accuracy_interval_is_cut_at_one():
+    near = {(10, 0.1, s): [v] for s, v in enumerate([0.9, 0.99, 1.0, 1.0, 1.0])}
+    row = curves(hand_history(near)).iloc[0]
+    assert row["upper"] == 1.0 and row["lower"] < row["mean"]  # the t-interval ran past 1
 
 
 def test_diverged_epochs_are_left_out_and_counted(history):
@@ -63,8 +78,7 @@ def test_diverged_epochs_are_left_out_and_counted(history):
     epoch2 = c[(c["batch_size"] == 10) & (c["epochs"] == 2)].iloc[0]
     assert epoch2["n"] == 2  # the diverged seed is out
     assert epoch2["mean"] == pytest.approx(0.7)
-    half = stats.t.ppf(0.975, 1) * np.std([0.6, 0.8], ddof=1) / math.sqrt(2)
-    assert epoch2["lower"] == pytest.approx(0.7 - half)
+    assert (epoch2["lower"], epoch2["upper"]) == pytest.approx((0.6, 0.8))  # two: their range
 
 
 def test_single_seed_interval_is_the_value(history):

@@ -214,7 +214,8 @@ def test_measured_scaling_fits_the_best_rate_per_batch_size_and_names_regimes():
         reach=reach, target=0.8,
     )  # fmt: skip
     history = study.history()
-    points, fit, target = measured_scaling(history, 0.8)
+    points, fit, target, reason = measured_scaling(history, 0.8)
+    assert reason == ""
     assert target == 0.8 and points["learning_rate"].eq(0.1).all()
     assert points["batch_size"].tolist() == list(sizes)
     assert fit is not None and fit.b_crit_ == pytest.approx(b_crit, rel=0.05)
@@ -233,10 +234,15 @@ def test_measured_scaling_fits_the_best_rate_per_batch_size_and_names_regimes():
     assert b_simple_near_target(diagnostics.iloc[:0], history, points) is None
 
 
-def test_measured_scaling_without_two_reached_batch_sizes():
+def test_measured_scaling_without_three_reached_batch_sizes():
     history = SyntheticStudy(batch_sizes=(8, 64), reach={8: 5, 64: None}).history()
-    points, fit, _ = measured_scaling(history, 0.8)
+    points, fit, _, reason = measured_scaling(history, 0.8)
     assert fit is None and points["batch_size"].tolist() == [8]
+    assert "needs 3 or more batch sizes" in reason and "this study has 1" in reason
+    # two batch sizes reach it: still no curve through two points (the recommender's rule)
+    history = SyntheticStudy(batch_sizes=(8, 64), reach={8: 5, 64: 9}).history()
+    points, fit, _, reason = measured_scaling(history, 0.8)
+    assert fit is None and points["batch_size"].tolist() == [8, 64] and "has 2" in reason
     with pytest.raises(BatchlabError, match="reached the target"):
         measured_scaling(SyntheticStudy(batch_sizes=(8, 64), reach=None).history(), 0.8)
 

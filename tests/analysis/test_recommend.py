@@ -251,6 +251,51 @@ def test_report_section_is_escaped_markup(history):
     assert isinstance(body, str) and body.startswith("No recommendation:")
 
 
+def test_every_trial_diverged_is_said_not_refused(history):
+    gone = history.assign(diverged=True, test_accuracy=np.nan)
+    gone.loc[gone["epoch"] < 3, "diverged"] = False  # they diverge at epoch 3
+    gone.loc[gone["batch_size"] == 4, "diverged"] = True  # ... or at epoch 1
+    for goal in GOALS:
+        rec = Recommender(goal=goal).fit(gone)
+        assert rec.target_ is None and rec.batch_size_ is None
+        assert rec.headline() == "No recommendation: every trial diverged."
+        assert "batch size 4 at learning rate 0.01 in 3 seeds at epoch 1" in rec.reasons_[0]
+        assert "batch size 64 at learning rate 0.1 in 3 seeds at epoch 3" in rec.reasons_[0]
+        data = rec.to_dict()
+        assert data["target"] is None and data["choice"] is None
+        json.dumps(data, allow_nan=False)
+
+
+def test_json_intervals_follow_the_seed_rule_and_are_cut(history):
+    rec = Recommender(goal="fewest_updates", target=0.8).fit(history)
+    data = rec.to_dict()
+    assert (
+        "from 5 seeds on" in data["interval_rule"]
+        and "cut at what is possible" in (data["interval_rule"])
+    )
+    assert "stays at or above the target" in data["reach_rule"]
+    updates = data["expected"]["updates"]
+    assert updates["interval"] == "range" and updates["n"] == 3  # 3 seeds: their range
+    assert (updates["lo"], updates["hi"]) == (updates["min"], updates["max"])
+    for row in data["alternatives"]:
+        for key, value in row.items():
+            if key.endswith("_lo") and value is not None:
+                assert value >= 0, key
+    leader = rec.reasons_[1]  # 3 seeds: no t-interval over seeds, their range
+    assert "CI" not in leader and "(the same in all 3 seeds)" in leader
+    assert "The ranges over seeds do not overlap" in leader
+
+
+def test_two_seeds_show_their_range_and_five_a_t_interval():
+    few = SyntheticStudy(batch_sizes=(8, 64), seeds=(0, 1), epochs=10, reach={8: 3, 64: 6})
+    rec = Recommender(goal="fewest_epochs", target=0.8).fit(few.history())
+    assert "± " not in rec.text() and "CI" not in rec.text()
+    many = SyntheticStudy(batch_sizes=(8, 64), seeds=range(5), epochs=10, reach={8: 3, 64: 6})
+    rec = Recommender(goal="best_accuracy", target=0.8).fit(many.history())
+    assert "(95% CI " in rec.text()
+    assert rec.to_dict()["expected"]["final_test_accuracy"]["interval"] == "ci"
+
+
 # ---------------------------------------------------------------------------- the command line
 @pytest.fixture(scope="module")
 def tiny_store(tmp_path_factory):

@@ -134,7 +134,23 @@ def test_scaling_kind_without_diagnostics_or_enough_points():
     study = SyntheticStudy(batch_sizes=(16, 64), reach={16: 5, 64: None}, n_train=N_TRAIN)
     one = Tables({}, study.trials(), study.history(), pd.DataFrame())
     fig = figure("scaling", one, target=0.8)
-    assert "too few points" in fig.axes[0].get_title()
+    assert fig.axes[0].get_title().endswith("no fit")
+    assert any("needs 3 or more batch sizes" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_scaling_figure_and_recommender_share_the_rule_of_three_batch_sizes():
+    from batchlab.analysis import Recommender
+
+    # two batch sizes reach the target in every seed: a curve would pass through both exactly
+    study = SyntheticStudy(batch_sizes=(16, 64), reach={16: 5, 64: 9}, n_train=N_TRAIN)
+    two = Tables({}, study.trials(), study.history(), pd.DataFrame())
+    fig = figure("scaling", two, target=0.8)
+    ax = fig.axes[0]
+    assert not any(line.get_label().startswith("fit") for line in ax.get_lines())
+    [why] = [t.get_text() for t in ax.texts]
+    rec = Recommender(goal="fewest_updates", target=0.8).fit(study.history())
+    assert rec.scaling_ is None and "this study has 2" in rec.regime_reason_
+    assert rec.regime_reason_.removeprefix("no regime: ") in " ".join(why.split())
 
 
 def test_gradient_kinds_need_diagnostics_and_unknown_kinds_are_named():

@@ -142,3 +142,83 @@ def test_bad_arguments(tables, tmp_path):
         render_report({}, trials, history, None, ["oops"], tmp_path / "r.html")
     with pytest.raises(BatchlabError, match="spec"):
         render_report("name", trials, history, path=tmp_path / "r.html")
+
+
+# ------------------------------------------------------------------ issue 12
+def _text(html: str) -> str:
+    """The report's words: no figures, no tags, whitespace collapsed, entities decoded."""
+    import html as entities
+
+    html = re.sub(r'src="data:[^"]*"', "", html)
+    return " ".join(entities.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_every_trial_diverged_is_reported(tmp_path):
+    from helpers.synthetic import hand_history
+
+    nan = float("nan")
+    history = hand_history(
+        {(b, 1e6, s): [nan, nan] if b == 16 else [0.3, nan] for b in (16, 64) for s in (0, 1)}
+    )
+    path = render_report({"name": "gone"}, None, history, path=tmp_path / "r.html")
+    text = _text(path.read_text())
+    assert "No target test accuracy: every trial diverged" in text
+    assert "Every trial diverged" in text and "All 4 trials diverged" in text
+    assert "batch size 16: both seeds, at epoch 1" in text
+    assert "batch size 64: both seeds, at epoch 2" in text
+    assert "100% epoch 2" in text  # the summary's diverged column, with the epoch
+
+
+def test_the_rules_are_said_once(report):
+    _, html = report
+    text = _text(html)
+    assert text.count("stays at or above the target to the end of its run") == 1
+    assert text.count("Every interval is cut at what is possible") == 1
+    assert "from 5 seeds on" in text
+
+
+def test_few_seeds_show_their_range_not_a_t_interval(tables, tmp_path):
+    trials, history = tables  # 3 seeds
+    path = render_report({"name": "s"}, trials, history, path=tmp_path / "r.html")
+    text = _text(path.read_text())
+    row = re.search(r"Summary .*? 32 0\.01 3 (\S+) (\S+) (\S+)", text)
+    assert row is not None and row.group(2) == "range", text[:3000]
+    findings = text.split(" Findings ")[2].split(" Summary One row")[0]
+    assert "CI" not in findings and "over 3 seeds)" in findings  # the seeds' range too
+    one = SyntheticStudy(batch_sizes=(4, 32), seeds=(0,), epochs=6, reach={4: 2, 32: 4})
+    path = render_report({"name": "s"}, one.trials(), one.history(), path=tmp_path / "1.html")
+    text = _text(path.read_text())
+    summary = text.split(" Summary One row")[1].split(" Figures ")[0]
+    assert "1 seed" in summary and "range" not in summary.split("Points are percentage")[1]
+
+
+def test_findings_agree_with_the_recommendation(tmp_path):
+    from batchlab.reporting import study_report
+    from batchlab.store import Tables
+
+    # batch size 256 is fewest in updates on average but one seed of 3 never gets there
+    st = SyntheticStudy(
+        batch_sizes=(8, 64, 256),
+        epochs=20,
+        n_train=512,
+        reach={8: 4, 64: 6, (256, 0.01, 0): 10, (256, 0.01, 1): 10, (256, 0.01, 2): None},
+        seed_spread=0.0,
+    )
+    spec = {"name": "lucky", "analysis": {"target_accuracy": 0.8}}
+    tabs = Tables(spec, st.trials(), st.history(), pd.DataFrame())
+    text = _text(study_report(tabs, tmp_path / "r.html").read_text())
+    fastest = re.search(r"Fastest to target per update (.*?) reaches", text).group(1)
+    chosen = re.search(r"Fewest updates to 80\.0% test accuracy (Use batch size \d+)", text)
+    assert fastest == "Batch size 64" and chosen.group(1) == "Use batch size 64"
+    assert "Batch size 256 did not reach it in every seed without diverging." in text
+
+
+def test_the_report_says_what_ran(tmp_path):
+    # a study run with --epochs 2: its description still speaks of 200
+    st = SyntheticStudy(batch_sizes=(4, 32), seeds=(0, 1), epochs=2, reach={4: 1, 32: 2})
+    spec = {"name": "g", "epochs": 2, "description": "a loop at lr 0.01, 200 epochs, 10 seeds"}
+    path = render_report(spec, st.trials(), st.history(), path=tmp_path / "r.html")
+    text = _text(path.read_text())
+    assert "What ran: 4 trials (2 batch sizes × 1 learning rate × 2 seeds), 2 epochs each." in text
+    assert "The description speaks of 200 epochs; the trials ran 2" in text
+    assert "epochs 2 " in text  # the study's facts

@@ -4,7 +4,13 @@
   updates, examples seen or seconds.
 - :class:`Summary` / :func:`summary` — one row per (batch size, learning rate): final metrics,
   generalization gap, stability, cost to reach a target accuracy, reached and diverged
-  fractions. :func:`default_target` is 95% of the best mean final test accuracy.
+  fractions (and the epochs of the divergence). :func:`default_target` is 95% of the best
+  mean final test accuracy; when every trial diverged there is no target, and that is shown.
+- The rules every number shares, each written once: when a trial reaches the target
+  (:mod:`.reach`: it holds the target to the end of its run), which settings count for a
+  speed (:mod:`.eligible`: no seed diverged, every seed reached it), the interval over seeds
+  (:func:`._tables.seed_interval`: Student-t from 5 seeds, the seeds' range with 2 to 4, cut
+  at what is possible), and the scaling fit (:func:`fit_scaling`: 3 or more batch sizes).
 - :func:`best_learning_rates` — the best rate per batch size.
 - :func:`findings` — the answers in plain words, as :class:`Finding` records.
 - :class:`Recommender` — the batch size and learning rate to use for a goal (:data:`GOALS`),
@@ -22,6 +28,7 @@ from batchlab.analysis.scaling import (
     REGIMES,
     InverseBatchFit,
     ScalingFit,
+    fit_scaling,
     predict_from_noise_scale,
     steps_to_target_table,
 )
@@ -34,6 +41,7 @@ __all__ = [
     "check_goal",
     "InverseBatchFit",
     "ScalingFit",
+    "fit_scaling",
     "predict_from_noise_scale",
     "steps_to_target_table",
     "X_AXES",

@@ -1,8 +1,9 @@
-"""Small helpers shared by the analysis functions: column checks, specs, x-axes, t-intervals."""
+"""Small helpers shared by the analysis functions: column checks, specs, x-axes, intervals."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from batchlab._columns import X_AXES
+from batchlab._format import SEEDS_FOR_CI
 from batchlab.errors import BatchlabError
 
 DEFAULT_BY = ("batch_size", "learning_rate")
@@ -81,8 +83,62 @@ def t_interval(
     return mean - half, mean + half
 
 
-def mean_ci(values: pd.Series | np.ndarray, confidence: float) -> tuple[float, float, float, int]:
-    """(mean, lower, upper, n) of the finite values, with a Student-t interval."""
+def possible_range(name: str) -> tuple[float, float]:
+    """(floor, ceiling) of what a statistic named ``name`` can be: accuracies in [0, 1], an
+    accuracy gap in [-1, 1], losses and costs to target from 0; anything else unbounded.
+
+    Example:
+        >>> possible_range("final_test_accuracy"), possible_range("updates_to_target")
+        ((0.0, 1.0), (0.0, inf))
+    """
+    if "to_target" in name:
+        return 0.0, math.inf
+    if "gap" in name:
+        return (-math.inf, math.inf) if "loss" in name else (-1.0, 1.0)
+    if "accuracy" in name:
+        return 0.0, 1.0
+    if "loss" in name:
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
+def seed_interval(
+    mean: np.ndarray,
+    std: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    n: np.ndarray,
+    confidence: float,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> tuple[np.ndarray, np.ndarray]:
+    """The interval over the seeds' values, elementwise, by the rule of
+    :data:`~batchlab._format.SEEDS_FOR_CI`: a Student-t interval (:func:`t_interval`) from 5
+    values on, the values' range (``low``, ``high``: their min and max) for 2 to 4, the value
+    itself for 1 (lower = upper = mean), NaN for none; then cut at ``bounds`` (what is
+    possible, :func:`possible_range`).
+
+    Example (two seeds 1 point apart: their range, not a t-interval of +/- 6.4 points):
+        >>> seed_interval([0.8], [0.00707], [0.795], [0.805], [2], 0.95)
+        (array([0.795]), array([0.805]))
+    """
+    n = np.asarray(n, dtype=float)
+    lo, hi = t_interval(mean, std, n, confidence)
+    few = (n >= 2) & (n < SEEDS_FOR_CI)
+    # the mean of equal values can round one ulp past them: keep lo <= mean <= hi
+    mean = np.asarray(mean, dtype=float)
+    lo = np.where(few, np.fmin(np.asarray(low, dtype=float), mean), lo)
+    hi = np.where(few, np.fmax(np.asarray(high, dtype=float), mean), hi)
+    floor, ceiling = bounds
+    return np.clip(lo, floor, ceiling), np.clip(hi, floor, ceiling)
+
+
+def mean_ci(
+    values: pd.Series | np.ndarray,
+    confidence: float,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> tuple[float, float, float, int]:
+    """(mean, lower, upper, n) of the finite values, with the interval of
+    :func:`seed_interval`."""
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     n = v.size
@@ -90,22 +146,39 @@ def mean_ci(values: pd.Series | np.ndarray, confidence: float) -> tuple[float, f
         return np.nan, np.nan, np.nan, 0
     m = float(v.mean())
     s = float(v.std(ddof=1)) if n > 1 else 0.0
-    lo, hi = t_interval(np.array([m]), np.array([s]), np.array([n]), confidence)
+    lo, hi = seed_interval([m], [s], [v.min()], [v.max()], [n], confidence, bounds)
     return m, float(lo[0]), float(hi[0]), n
 
 
-def group_ci(table: pd.DataFrame, by: list[str], column: str, confidence: float) -> pd.DataFrame:
-    """Per group of ``by``: mean, lower, upper, n of the finite values of ``column``.
+def group_ci(
+    table: pd.DataFrame,
+    by: list[str],
+    column: str,
+    confidence: float,
+    bounds: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """Per group of ``by``: mean, lower, upper, n of the finite values of ``column``, with the
+    interval of :func:`seed_interval` cut at ``bounds`` (default :func:`possible_range` of
+    ``column``).
 
     Groups with no finite value are kept, with n = 0 and NaN statistics.
     """
+    bounds = possible_range(column) if bounds is None else bounds
     values = table[column].astype(float).where(np.isfinite(table[column].astype(float)))
     if not by:
-        m, lo, hi, n = mean_ci(values, confidence)
+        m, lo, hi, n = mean_ci(values, confidence, bounds)
         return pd.DataFrame({"mean": [m], "lower": [lo], "upper": [hi], "n": [n]})
     grouped = values.groupby([table[c] for c in by], sort=True, dropna=False)
-    out = grouped.agg(["mean", "std", "count"])
-    lo, hi = t_interval(out["mean"], out["std"].fillna(0.0), out["count"], confidence)
+    out = grouped.agg(["mean", "std", "min", "max", "count"])
+    lo, hi = seed_interval(
+        out["mean"],
+        out["std"].fillna(0.0),
+        out["min"],
+        out["max"],
+        out["count"],
+        confidence,
+        bounds,
+    )
     out = pd.DataFrame(
         {"mean": out["mean"], "lower": lo, "upper": hi, "n": out["count"].astype("int64")},
         index=out.index,

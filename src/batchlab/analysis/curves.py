@@ -12,6 +12,7 @@ from batchlab.analysis._tables import (
     as_by,
     check_confidence,
     group_ci,
+    possible_range,
     require,
     x_column,
 )
@@ -24,7 +25,7 @@ def curves(
     by: str | Sequence[str] = DEFAULT_BY,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
-    """Mean learning curve of ``metric`` over the seeds of each group, with a t-interval.
+    """Mean learning curve of ``metric`` over the seeds of each group, with its interval.
 
     Args:
         history: the history table (docs/schema.md), one row per (trial, epoch).
@@ -42,9 +43,11 @@ def curves(
         examples are equal within a group; ``seconds`` is the cohort's wall clock, averaged
         where a group spans cohorts).
 
-    The interval is ``mean -/+ t.ppf((1+confidence)/2, n-1) * s / sqrt(n)`` with ``s`` the
-    sample std (ddof=1) of the n values. With n = 1 there is no spread to estimate and
-    ``lower == upper == mean``.
+    The interval at each epoch follows :func:`~batchlab.analysis._tables.seed_interval`: from
+    5 values on ``mean -/+ t.ppf((1+confidence)/2, n-1) * s / sqrt(n)`` with ``s`` the sample
+    std (ddof=1) of the n values; with 2 to 4 values their range (min to max), as a t-interval
+    from so few is wider than anything the seeds showed; with n = 1 ``lower == upper ==
+    mean``. It is cut at what the metric can be (accuracies in [0, 1], losses from 0).
 
     Diverged trials: from the epoch at which a trial diverged its metrics are NaN (schema).
     Those epochs are left out of the mean and interval, so ``n`` counts, at each epoch, the
@@ -70,7 +73,7 @@ def curves(
     finite = np.isfinite(table[metric].astype(float)) & ~table["diverged"].astype(bool)
     table["_value"] = table[metric].astype(float).where(finite)
     keys = [*by, "epoch"]
-    stats_ = group_ci(table, keys, "_value", confidence)
+    stats_ = group_ci(table, keys, "_value", confidence, possible_range(metric))
     xs = table.groupby(keys, sort=True, dropna=False)[xcol].mean().reset_index(name="_x")
     out = stats_.merge(xs, on=keys, how="left")
     out = out.sort_values(keys, kind="stable")  # by group, then epoch

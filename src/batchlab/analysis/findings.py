@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from batchlab._format import num, pct, pts, to_json_safe
+from batchlab._format import num, pct, pts, spread, to_json_safe
 from batchlab.analysis._tables import require
 from batchlab.analysis.best import best_learning_rates
+from batchlab.analysis.eligible import MIN_REACHED, eligible, rule_words, share
 
 NEEDS = (
     "batch_size",
@@ -56,14 +57,16 @@ class Grid:
     summary: pd.DataFrame
     """Every grid point (a :func:`~batchlab.analysis.summary` table)."""
     rows: pd.DataFrame
-    """The rows judged: each batch size at its best learning rate when the summary has several
-    rates per batch size, else every row; sorted by batch size."""
+    """The rows judged for accuracy and generalization: each batch size at its best learning
+    rate when the summary has several rates per batch size, else every row; sorted by batch
+    size."""
     note: str
     """`` (each batch size at its best learning rate)`` when that is so, else empty."""
     with_rate: bool
     """Whether the study has several learning rates (the text then names them)."""
     min_reached: float
-    """The fraction of its seeds a batch size must reach the target in to count as reaching it."""
+    """The fraction of its seeds a setting must reach the target in to count as reaching it
+    (the recommender's :func:`~batchlab.analysis.eligible.eligible`)."""
     last_fraction: float
     """The late-training window the summary used (for the wording)."""
 
@@ -80,13 +83,13 @@ class Grid:
 
     @property
     def target(self) -> float:
+        """The target test accuracy (NaN when there is none: every trial diverged)."""
         return float(self.summary["target"].iloc[0])
 
     @property
-    def ci(self) -> str:
-        """``95% CI``: the level of the summary's intervals."""
-        level = float(self.summary["confidence"].iloc[0]) if "confidence" in self.summary else 0.95
-        return f"{pct(level, None)} CI"
+    def ci(self) -> float:
+        """The confidence level of the summary's intervals."""
+        return float(self.summary["confidence"].iloc[0]) if "confidence" in self.summary else 0.95
 
     @property
     def finished(self) -> pd.DataFrame:
@@ -94,9 +97,23 @@ class Grid:
         return self.rows[np.isfinite(self.rows["final_test_accuracy_mean"].astype(float))]
 
     @property
-    def reached(self) -> pd.DataFrame:
-        """The rows that reached the target in at least ``min_reached`` of their seeds."""
-        return self.rows[self.rows["reached_fraction"].astype(float) >= self.min_reached]
+    def eligible(self) -> pd.DataFrame:
+        """Every setting that counts for a speed: no seed diverged and at least
+        ``min_reached`` of its seeds reached the target (the recommender's rule)."""
+        return self.summary[eligible(self.summary, self.min_reached)]
+
+    @property
+    def per_rate(self) -> bool:
+        """Whether some batch size was tried at several learning rates."""
+        return bool(self.summary.groupby("batch_size")["learning_rate"].nunique().max() > 1)
+
+    def fastest_rows(self, column: str) -> pd.DataFrame:
+        """Per batch size, its eligible setting with the lowest finite ``column``; sorted by
+        batch size (ties to the lower learning rate)."""
+        ok = self.eligible
+        ok = ok[np.isfinite(ok[column].astype(float))]
+        ok = ok.sort_values(["batch_size", column, "learning_rate"], kind="stable")
+        return ok.groupby("batch_size", sort=True).head(1).reset_index(drop=True)
 
     def who(self, row: pd.Series) -> str:
         """``batch size 32``, with ``(learning rate 0.1)`` when the study has several."""
@@ -112,6 +129,15 @@ class Grid:
             out[f"{prefix}learning_rate"] = float(row["learning_rate"])
         return out | {f"{prefix}{name}": value for name, value in numbers.items()}
 
+    def spread(self, row: pd.Series, stem: str, show=num) -> str:
+        """`` (95% CI a to b)``, `` (range a to b over 3 seeds)``, `` (1 seed)`` of ``stem``
+        at ``row`` (:func:`~batchlab._format.spread`); empty without its interval columns."""
+        if f"{stem}_lo" not in row:
+            return ""
+        n = row.get(f"{stem}_n", row.get("n_seeds"))
+        words = spread(row[f"{stem}_lo"], row[f"{stem}_hi"], n, show, self.ci)
+        return f" ({words})" if words else ""
+
 
 def best_accuracy(grid: Grid) -> Finding | None:
     """The highest mean final test accuracy, and the lowest."""
@@ -121,13 +147,13 @@ def best_accuracy(grid: Grid) -> Finding | None:
     top = acc.loc[acc["final_test_accuracy_mean"].idxmax()]
     low = acc.loc[acc["final_test_accuracy_mean"].idxmin()]
     text = f"{grid.who(top).capitalize()} ends with the highest test accuracy{grid.note}: "
-    text += pct(top["final_test_accuracy_mean"])
-    if "final_test_accuracy_lo" in top:
-        text += (
-            f" ({grid.ci} {pct(top['final_test_accuracy_lo'])}"
-            f" to {pct(top['final_test_accuracy_hi'])})"
-        )
+    text += pct(top["final_test_accuracy_mean"]) + grid.spread(top, "final_test_accuracy", pct)
     nums = grid.ids(top, final_test_accuracy=top["final_test_accuracy_mean"])
+    if "final_test_accuracy_lo" in top:
+        nums |= {
+            "final_test_accuracy_lo": top["final_test_accuracy_lo"],
+            "final_test_accuracy_hi": top["final_test_accuracy_hi"],
+        }
     if len(acc) > 1:
         text += f"; the lowest is {pct(low['final_test_accuracy_mean'])} at {grid.who(low)}."
         nums |= grid.ids(low, "lowest_", final_test_accuracy=low["final_test_accuracy_mean"])
@@ -137,13 +163,14 @@ def best_accuracy(grid: Grid) -> Finding | None:
 
 
 def target_not_reached(grid: Grid) -> Finding | None:
-    """That no batch size reached the target (then no speed can be compared)."""
-    if not grid.reached.empty:
+    """That no setting reached the target by the shared rule (then no speed can be
+    compared). Not when there is no target at all (every trial diverged: see ``diverged``)."""
+    if not grid.eligible.empty or not np.isfinite(grid.target):
         return None
-    rows, target, share = grid.rows, grid.target, pct(grid.min_reached, None)
+    rows, target = grid.summary, grid.target
     text = (
-        f"No batch size reached the target test accuracy of {pct(target)} in at least "
-        f"{share} of its seeds, so none can be called fastest."
+        f"No setting reached the target test accuracy of {pct(target)} in "
+        f"{share(grid.min_reached)} without diverging, so none can be called fastest."
     )
     nums = {"target": target, "max_reached_fraction": rows["reached_fraction"].max()}
     acc = grid.finished
@@ -158,24 +185,30 @@ def target_not_reached(grid: Grid) -> Finding | None:
 
 
 def _fastest(grid: Grid, key: str, stem: str, per: str, unit: str) -> Finding | None:
-    """The batch size that reaches the target in the fewest ``unit`` (column ``stem_mean``)."""
+    """The setting that reaches the target in the fewest ``unit`` (column ``stem_mean``),
+    among the eligible ones (no seed diverged, ``min_reached`` of the seeds reached it): the
+    recommender's leader for the same goal. The slowest is the slowest batch size at its
+    fastest eligible rate."""
     col = f"{stem}_mean"
-    reached = grid.reached
-    if reached.empty or col not in reached:
+    if col not in grid.summary:
         return None
-    ok = reached[np.isfinite(reached[col].astype(float))]
+    ok = grid.fastest_rows(col)
     if ok.empty:
         return None
     fast = ok.loc[ok[col].idxmin()]
     slow = ok.loc[ok[col].idxmax()]
+    note = (
+        f" (each batch size at its fastest learning rate that {rule_words(grid.min_reached)})"
+        if grid.per_rate
+        else ""
+    )
     text = (
         f"{grid.who(fast).capitalize()} reaches {pct(grid.target)} test accuracy in "
-        f"the fewest {unit}{grid.note}: {num(fast[col])} {unit}"
+        f"the fewest {unit}{note}: {num(fast[col])} {unit}" + grid.spread(fast, stem)
     )
     nums = grid.ids(fast, **{stem: fast[col]})
     nums |= {"target": grid.target, "reached_fraction": fast["reached_fraction"]}
     if f"{stem}_lo" in fast:
-        text += f" ({grid.ci} {num(fast[f'{stem}_lo'])} to {num(fast[f'{stem}_hi'])})"
         nums |= {f"{stem}_lo": fast[f"{stem}_lo"], f"{stem}_hi": fast[f"{stem}_hi"]}
     n = int(round(fast["reached_fraction"] * fast["n_seeds"]))
     text += f", with {n} of {int(fast['n_seeds'])} seeds reaching it."
@@ -187,21 +220,24 @@ def _fastest(grid: Grid, key: str, stem: str, per: str, unit: str) -> Finding | 
         )
         nums |= grid.ids(slow, "slowest_", **{stem: slow[col]})
         nums["ratio"] = ratio
-    text += _missed(grid)
+    text += _missed(grid, ok)
     return Finding(f"fastest_{key}", f"Fastest to target per {per}", text, nums)
 
 
-def _missed(grid: Grid) -> str:
-    """`` Batch sizes 32 and 500 did not reach it in at least 50% of their seeds.``, or empty."""
-    missed = grid.rows[grid.rows["reached_fraction"].astype(float) < grid.min_reached]
-    if missed.empty:
+def _missed(grid: Grid, fast: pd.DataFrame) -> str:
+    """`` Batch sizes 32 and 500 did not reach it in every seed without diverging.``: the
+    batch sizes with no eligible setting; or empty."""
+    missed = sorted(set(grid.summary["batch_size"].astype(int)) - set(fast["batch_size"]))
+    if not missed:
         return ""
-    names = [str(int(b)) for b in missed["batch_size"]]
+    names = [str(b) for b in missed]
     if len(names) == 1:
-        who, its = f"Batch size {names[0]}", "its"
+        who, rate = f"Batch size {names[0]}", "at any rate tried" if grid.per_rate else ""
     else:
-        who, its = f"Batch sizes {', '.join(names[:-1])} and {names[-1]}", "their"
-    return f" {who} did not reach it in at least {pct(grid.min_reached, None)} of {its} seeds."
+        who = f"Batch sizes {', '.join(names[:-1])} and {names[-1]}"
+        rate = "at any rate tried" if grid.per_rate else ""
+    rule = rule_words(grid.min_reached).replace("reached the target", "reach it")
+    return f" {who} did not {rule}{' ' + rate if rate else ''}."
 
 
 def fastest_per_epoch(grid: Grid) -> Finding | None:
@@ -225,32 +261,42 @@ def fastest_per_second(grid: Grid) -> Finding | None:
 
 
 def most_stable(grid: Grid) -> Finding | None:
-    """The smallest spread of test accuracy over the last epochs, and the largest."""
-    rows = grid.rows
+    """Over every (batch size, learning rate) setting: the smallest spread of test accuracy
+    over the last epochs, and the largest (the least stable setting)."""
+    rows = grid.summary
     stab = rows[np.isfinite(rows["test_accuracy_late_std"].astype(float))]
     if stab.empty:
         return None
+    stab = stab.sort_values(["batch_size", "learning_rate"], kind="stable")
     calm = stab.loc[stab["test_accuracy_late_std"].idxmin()]
     wild = stab.loc[stab["test_accuracy_late_std"].idxmax()]
     window = f"the last {pct(grid.last_fraction, None)} of epochs"
+    over = f" of the {len(stab)} settings" if len(stab) > 1 else ""
     text = (
-        f"{grid.who(calm).capitalize()} trains most stably{grid.note}: its test accuracy "
+        f"{grid.who(calm).capitalize()} trains most stably{over}: its test accuracy "
         f"moves by {pts(calm['test_accuracy_late_std'])} (std over {window}, mean over seeds)"
     )
     nums = grid.ids(calm, test_accuracy_late_std=calm["test_accuracy_late_std"])
     if len(stab) > 1 and wild["test_accuracy_late_std"] > calm["test_accuracy_late_std"]:
         text += (
-            f", against {pts(wild['test_accuracy_late_std'])} for {grid.who(wild)},"
-            " the least stable"
+            f"; the least stable is {grid.who(wild)}, whose test accuracy moves by "
+            f"{pts(wild['test_accuracy_late_std'])}"
         )
         late_std = wild["test_accuracy_late_std"]
         nums |= grid.ids(wild, "least_stable_", test_accuracy_late_std=late_std)
+        wild_seed = wild.get("final_test_accuracy_seed_std", np.nan)
+        if np.isfinite(wild_seed):
+            text += f" and whose final test accuracy varies by {pts(wild_seed)} from seed to seed"
+            nums["least_stable_final_test_accuracy_seed_std"] = wild_seed
     text += "."
     seed_std = calm.get("final_test_accuracy_seed_std", np.nan)
     if np.isfinite(seed_std):
-        text += f" From seed to seed its final test accuracy varies by {pts(seed_std)} (std)."
+        text += (
+            f" From seed to seed the most stable setting's final test accuracy varies by "
+            f"{pts(seed_std)} (std)."
+        )
         nums["final_test_accuracy_seed_std"] = seed_std
-    return Finding("most_stable", "Most stable training", text, nums)
+    return Finding("most_stable", "Most and least stable training", text, nums)
 
 
 def best_generalization(grid: Grid) -> Finding | None:
@@ -291,24 +337,53 @@ def best_generalization(grid: Grid) -> Finding | None:
     return Finding("best_generalization", "Best generalization", text, nums)
 
 
+def _epochs(first: float, last: float) -> str:
+    """``epoch 3`` or ``epochs 2-5``."""
+    if not np.isfinite(first):
+        return "at an unknown epoch"
+    if first == last or not np.isfinite(last):
+        return f"at epoch {int(first)}"
+    return f"at epochs {int(first)}–{int(last)}"
+
+
 def diverged(grid: Grid) -> Finding | None:
-    """Which grid points had diverging trials (over the whole grid, every learning rate)."""
+    """Which settings had diverging trials, how many, and at which epochs (over the whole
+    grid, every learning rate); when every trial diverged, that is the study's result."""
     summary = grid.summary
     bad = summary[summary["diverged_fraction"].astype(float) > 0]
     if bad.empty:
         return None
-    parts = [
-        f"{grid.who(r)}: {int(round(r['diverged_fraction'] * r['n_seeds']))} of "
-        f"{int(r['n_seeds'])} seeds"
-        for _, r in bad.sort_values(["batch_size", "learning_rate"]).iterrows()
-    ]
+    parts = []
+    for _, r in bad.sort_values(["batch_size", "learning_rate"]).iterrows():
+        n, k = int(r["n_seeds"]), int(round(r["diverged_fraction"] * r["n_seeds"]))
+        seeds = (
+            f"{k} of {n} seeds" if k < n or n == 1 else "both seeds" if n == 2 else f"all {n} seeds"
+        )
+        when = _epochs(r.get("diverged_epoch_min", np.nan), r.get("diverged_epoch_max", np.nan))
+        parts.append(f"{grid.who(r)}: {seeds}, {when}")
     total = int(round((summary["diverged_fraction"] * summary["n_seeds"]).sum()))
     trials = int(summary["n_seeds"].sum())
-    text = (
-        f"{total} of {trials} trials diverged (loss became NaN or infinite): "
-        f"{'; '.join(parts)}. Their metrics after divergence are left out of the means."
-    )
-    return Finding("diverged", "Diverged trials", text, {"n_diverged": total, "n_trials": trials})
+    nums: dict[str, float] = {"n_diverged": total, "n_trials": trials}
+    if "diverged_epoch_min" in bad:
+        nums |= {
+            "first_diverged_epoch": bad["diverged_epoch_min"].min(),
+            "last_diverged_epoch": bad["diverged_epoch_max"].max(),
+        }
+    everywhere = bad[bad["diverged_fraction"].astype(float) >= 1]
+    if total == trials:
+        text = (
+            f"All {trials} trials diverged (loss became NaN or infinite), so no setting has a "
+            f"final accuracy and no target can be set: {'; '.join(parts)}. Lower the "
+            "learning rate (or add warmup) and run again."
+        )
+        return Finding("diverged", "Every trial diverged", text, nums)
+    text = f"{total} of {trials} trials diverged (loss became NaN or infinite): {'; '.join(parts)}."
+    if len(everywhere):
+        names = ", ".join(grid.who(r) for _, r in everywhere.iterrows())
+        text += f" Diverged in every seed, so nothing is known of its accuracy: {names}."
+        nums["n_settings_diverged_everywhere"] = len(everywhere)
+    text += " Their metrics after divergence are left out of the means."
+    return Finding("diverged", "Diverged trials", text, nums)
 
 
 FINDINGS: tuple[Callable[[Grid], Finding | None], ...] = (
@@ -327,30 +402,36 @@ FINDINGS: tuple[Callable[[Grid], Finding | None], ...] = (
 
 def findings(
     summary: pd.DataFrame,
-    min_reached: float = 0.5,
+    min_reached: float = MIN_REACHED,
     last_fraction: float = 0.1,
 ) -> list[Finding]:
     """The answers a summary table gives, each a :class:`Finding` with its numbers.
 
     Args:
-        summary: a :func:`~batchlab.analysis.summary` table. When it has several learning
-            rates per batch size, each batch size is judged at its best rate
-            (:func:`best_learning_rates`, by final test accuracy) and the text says so.
-        min_reached: a batch size counts as reaching the target when at least this fraction
-            of its seeds reach it; its time to target is the mean over those seeds.
+        summary: a :func:`~batchlab.analysis.summary` table. For accuracy and generalization,
+            when it has several learning rates per batch size, each batch size is judged at
+            its best rate (:func:`best_learning_rates`, by final test accuracy) and the text
+            says so.
+        min_reached: a setting counts as reaching the target when no seed diverged and at
+            least this fraction of its seeds reached it (default all): the recommender's rule
+            (:func:`~batchlab.analysis.eligible.eligible`), so a finding never calls fastest
+            what the recommendation refuses. Its cost to target is the mean over those seeds.
         last_fraction: the late-training window the summary used (for the wording only).
 
     Returns, in the order of :data:`FINDINGS`, those that apply:
 
     - ``best_accuracy``: highest mean final test accuracy;
     - ``fastest_epochs``, ``fastest_updates``, ``fastest_examples``, ``fastest_seconds``: the
-      batch size that reaches the target test accuracy in the fewest epochs, updates, examples
-      seen, seconds; or one ``target_not_reached`` when no batch size reaches it;
-    - ``most_stable``: smallest std of test accuracy over the last epochs;
+      eligible setting that reaches the target test accuracy in the fewest epochs, updates,
+      examples seen, seconds (the recommender's leader for that goal); or one
+      ``target_not_reached`` when no setting is eligible;
+    - ``most_stable``: over every (batch size, learning rate) setting, the smallest std of test
+      accuracy over the last epochs, and the least stable setting;
     - ``best_generalization``: smallest generalization gap (train - test accuracy) among the
       batch sizes whose final test accuracy reaches the target (if none does, among those
       within 95% of the best);
-    - ``diverged``: which grid points had diverging trials (only when some did).
+    - ``diverged``: which settings had diverging trials, how many seeds and at which epochs
+      (only when some did); when every trial diverged it is the one finding, and says so.
 
     Example:
         >>> import pandas as pd

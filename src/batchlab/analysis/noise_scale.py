@@ -48,7 +48,8 @@ import pandas as pd
 from batchlab._format import to_json_safe
 from batchlab._laws import critical_from_noise_scale, inverse_batch
 from batchlab.analysis._tables import require
-from batchlab.analysis.scaling import REGIMES, ScalingFit, steps_to_target_table
+from batchlab.analysis.eligible import MIN_REACHED, share
+from batchlab.analysis.scaling import REGIMES, ScalingFit, fit_scaling, steps_to_target_table
 from batchlab.analysis.summary import Summary, trial_summary
 from batchlab.errors import BatchlabError
 
@@ -346,28 +347,29 @@ def measured_scaling(
     history: pd.DataFrame,
     target: float | None = None,
     *,
-    min_reached_fraction: float = 1.0,
+    min_reached_fraction: float = MIN_REACHED,
     tolerance: float = 0.2,
-) -> tuple[pd.DataFrame, ScalingFit | None, float]:
-    """The scaling curve of a swept study: (points, fit, target).
+) -> tuple[pd.DataFrame, ScalingFit | None, float, str]:
+    """The scaling curve of a swept study: (points, fit, target, reason).
 
-    ``points`` is :func:`steps_to_target_table` of the study's :class:`Summary` at ``target``
-    (None: the summary's default, 95% of the best mean final test accuracy): per batch size,
-    the learning rate with the fewest updates to the target, with ``regime`` added (NaN-free
-    only with a fit). ``fit`` is :class:`ScalingFit` on them, None when fewer than two batch
-    sizes reached the target or the fit did not converge. Raises BatchlabError when no batch
-    size reached it.
+    :func:`~batchlab.analysis.scaling.fit_scaling` of the study's :class:`Summary` at
+    ``target`` (None: the summary's default, 95% of the best mean final test accuracy): the
+    points are, per batch size whose settings are eligible, the learning rate with the fewest
+    updates to the target, with ``regime``; ``fit`` is None (and ``reason`` says why) with
+    fewer than 3 such batch sizes or when the fit does not converge, as for the recommender.
+    Raises BatchlabError when no batch size reached the target.
     """
     summary = Summary(target=target).fit(history)
-    points = steps_to_target_table(summary.table_, min_reached_fraction=min_reached_fraction)
-    try:
-        fit = ScalingFit(tolerance=tolerance).fit(
-            points["batch_size"], points["updates_to_target_mean"]
+    points, fit, reason = fit_scaling(summary.table_, min_reached_fraction, tolerance)
+    if summary.target_ is None:
+        raise BatchlabError("every trial diverged: there is no target and no step to it")
+    if points.empty:
+        raise BatchlabError(
+            "no (batch size, learning rate) reached the target"
+            + f" of {summary.target_:.1%}"
+            + f" in {share(min_reached_fraction)} without diverging"
         )
-    except BatchlabError:
-        fit = None
-    points["regime"] = fit.regime(points["batch_size"]) if fit is not None else None
-    return points, fit, float(summary.target_)
+    return points, fit, float(summary.target_), reason
 
 
 def b_simple_near_target(

@@ -13,7 +13,9 @@ no further benefit -- which :meth:`ScalingFit.regime` names on the fitted curve.
 
 - :class:`ScalingFit` fits the model to (batch size, steps) points, estimator-style.
 - :func:`steps_to_target_table` picks, per batch size, the learning rate that reaches the
-  target in the fewest updates (the points to fit).
+  target in the fewest updates (the points to fit); :func:`fit_scaling` fits the curve to a
+  study's eligible settings when they hold :data:`MIN_BATCH_SIZES` (3) batch sizes or more,
+  the one rule the recommender and the scaling figure share.
 - :func:`predict_from_noise_scale` turns a measured noise scale B_simple into the predicted
   curve's shape (B_crit ~ B_simple).
 - :class:`InverseBatchFit` fits the 1/B law of mean squared batch-gradient norms,
@@ -36,6 +38,7 @@ from scipy import optimize, stats
 from batchlab._format import pct
 from batchlab._laws import inverse_batch
 from batchlab.analysis._tables import require
+from batchlab.analysis.eligible import MIN_REACHED, eligible, rule_words
 from batchlab.errors import BatchlabError
 
 #: the regime names, from small to large batches
@@ -300,6 +303,61 @@ def _per_grid_point(trials: pd.DataFrame) -> pd.DataFrame:
     out["n_seeds"] = grouped.size()
     out["reached_fraction"] = grouped["updates_to_target"].count() / out["n_seeds"]
     return out.reset_index()
+
+
+MIN_BATCH_SIZES = 3
+"""The fewest batch sizes the scaling curve is fitted to. The curve has two parameters, so it
+passes exactly through any two points: they leave no residual degree of freedom, no interval
+for B_crit and no check that the curve fits at all. Three is the least that tests anything."""
+
+
+def fit_scaling(
+    summary: pd.DataFrame,
+    min_reached: float = MIN_REACHED,
+    tolerance: float = 0.2,
+    level: float = 0.95,
+) -> tuple[pd.DataFrame, ScalingFit | None, str]:
+    """The scaling curve of a study: ``(points, fit, reason)``; one rule for the recommender's
+    regime and the scaling figure.
+
+    ``points`` is :func:`steps_to_target_table` of the summary's eligible rows
+    (:func:`~batchlab.analysis.eligible.eligible`: no seed diverged and at least
+    ``min_reached`` of them reached the target), per batch size the rate with the fewest
+    updates, with ``regime`` (None without a fit); empty when no row is eligible. ``fit`` is
+    :class:`ScalingFit` on them when they hold :data:`MIN_BATCH_SIZES` or more batch sizes
+    and the fit converges, else None, and ``reason`` says why (empty with a fit).
+
+    Example (two batch sizes: points, but no curve):
+        >>> table = pd.DataFrame({"batch_size": [8, 64], "learning_rate": 0.1,
+        ...     "updates_to_target_mean": [90.0, 20.0], "reached_fraction": 1.0,
+        ...     "diverged_fraction": 0.0})
+        >>> points, fit, reason = fit_scaling(table)
+        >>> points["batch_size"].tolist(), fit, reason[:48]
+        ([8, 64], None, 'fitting how the updates to target fall with the ')
+    """
+    require(summary, ["batch_size", "reached_fraction", "diverged_fraction"], "fit_scaling")
+    ok = summary[eligible(summary, min_reached)]
+    try:
+        points = steps_to_target_table(ok, min_reached_fraction=min_reached)
+    except BatchlabError:
+        points = ok.iloc[:0].copy()
+    n = points["batch_size"].nunique()
+    fit, reason = None, ""
+    if n < MIN_BATCH_SIZES:
+        reason = (
+            f"fitting how the updates to target fall with the batch size needs "
+            f"{MIN_BATCH_SIZES} or more batch sizes that {rule_words(min_reached)}; this study "
+            f"has {n}"
+        )
+    else:
+        try:
+            fit = ScalingFit(level=level, tolerance=tolerance).fit(
+                points["batch_size"], points["updates_to_target_mean"]
+            )
+        except BatchlabError as error:
+            reason = f"the scaling curve could not be fitted ({error})"
+    points["regime"] = fit.regime(points["batch_size"]) if fit is not None else None
+    return points, fit, reason
 
 
 class InverseBatchFit:

@@ -15,6 +15,7 @@ from batchlab.analysis._tables import (
     group_ci,
     require,
 )
+from batchlab.analysis.reach import reach_rows
 from batchlab.errors import BatchlabError
 
 #: (summary name, history column) of the final metrics
@@ -64,8 +65,12 @@ def final_test_accuracy_by(history: pd.DataFrame, by: Sequence[str] = DEFAULT_BY
     return per.groupby(as_by(by), sort=True)["final_test_accuracy"].mean()
 
 
+DEFAULT_FRACTION = 0.95
+"""The default target: this fraction of the best mean final test accuracy of the study."""
+
+
 def default_target(
-    history: pd.DataFrame, fraction: float = 0.95, by: str | Sequence[str] = DEFAULT_BY
+    history: pd.DataFrame, fraction: float = DEFAULT_FRACTION, by: str | Sequence[str] = DEFAULT_BY
 ) -> float:
     """``fraction`` (95%) of the best mean final test accuracy of any group in the study.
 
@@ -96,13 +101,16 @@ def trial_summary(
     (final test_loss - train_loss_end), ``test_accuracy_late_std`` (sample std, ddof=1, of
     test accuracy over the last ceil(last_fraction * epochs) epochs, at least 2), ``reached``,
     and ``epochs_to_target``, ``updates_to_target``, ``examples_to_target``,
-    ``seconds_to_target`` (the epoch, updates, examples_seen and wall_seconds of the first epoch
-    whose test_accuracy >= target; NaN when never), ``trials_in_cohort`` (K: the trials of its
+    ``seconds_to_target`` (the epoch, updates, examples_seen and wall_seconds of the epoch at
+    which the trial reaches the target by :data:`~batchlab.analysis.reach.RULE`: the first
+    epoch from which its test accuracy stays >= target to the end of the run; NaN when never),
+    ``diverged_epoch`` (the first epoch whose loss was NaN/inf; NaN when it did not diverge),
+    ``trials_in_cohort`` (K: the trials of its
     cohort, trained together as one vectorized program; the cohort is the ``cohort`` column,
     else the batch size) and ``model_seconds_to_target`` (= seconds_to_target / K: the
     wall-clock seconds of one model, amortized over its cohort). A diverged trial has NaN final
-    metrics and late spread; it counts as having reached the target if it did so before
-    diverging. ``target=None`` leaves the time-to-target columns NaN and ``reached`` False.
+    metrics and late spread, and has not reached the target (it did not hold it to the end).
+    ``target=None`` leaves the time-to-target columns NaN and ``reached`` False.
     """
     by = as_by(by)
     keys = _trial_keys(history)
@@ -122,6 +130,9 @@ def trial_summary(
     out = last[list(dict.fromkeys([*keys, *by, *extra]))].copy()
     out["n_epochs"] = g["epoch"].max()
     out["diverged"] = g["diverged"].any()
+    out["diverged_epoch"] = (
+        h["epoch"].astype(float).where(diverged).groupby([h[k] for k in keys], sort=True).min()
+    )
     for name, col in FINALS:
         out[name] = last[col].where(np.isfinite(last[col]))
     out["generalization_gap"] = out["final_train_accuracy"] - out["final_test_accuracy"]
@@ -142,8 +153,7 @@ def trial_summary(
         for name, _ in TO_TARGET:
             out[name] = np.nan
     else:
-        hits = h[h["test_accuracy"].astype(float) >= target]
-        first = hits.groupby(keys, sort=True).head(1).set_index(keys)
+        first = reach_rows(h, target, keys)
         out["reached"] = out.index.isin(first.index)
         for name, col in TO_TARGET:
             out[name] = first[col].astype(float).reindex(out.index)
@@ -158,12 +168,16 @@ class Summary:
 
     Settings go to ``__init__``; :meth:`fit` takes the history table and sets
 
-    - ``target_``: the target test accuracy used (given, or :func:`default_target`);
+    - ``target_``: the target test accuracy used (given, or :func:`default_target`); None when
+      it was not given and every trial diverged (no accuracy to aim at: nothing is reached);
     - ``trials_``: :func:`trial_summary`, one row per trial;
     - ``table_``: one row per group of ``by`` (default (batch_size, learning_rate)).
 
-    Columns of ``table_`` (``_mean``, ``_lo``, ``_hi`` are the mean over the group's trials and
-    the two-sided Student-t interval at ``confidence``; lo = hi = mean with one trial):
+    Columns of ``table_`` (``_mean``, ``_lo``, ``_hi``, ``_n`` are the mean over the group's
+    trials, the interval over them at ``confidence`` and the number of values: a Student-t
+    interval from :data:`~batchlab._format.SEEDS_FOR_CI` (5) values on, their range (min to
+    max) for 2 to 4, lo = hi = mean for one; cut at what is possible, accuracies to [0, 1],
+    losses and costs at 0: :func:`~batchlab.analysis._tables.seed_interval`):
 
     - ``by`` columns, ``n_seeds`` (trials in the group), ``n_epochs`` (max epochs);
     - ``final_test_accuracy_*``, ``final_train_accuracy_*`` (train_accuracy_end, the exact
@@ -176,17 +190,21 @@ class Summary:
       ``last_fraction`` of epochs (at least 2 epochs) of each trial, averaged over the trials
       that did not diverge — noise during training; ``final_test_accuracy_seed_std``: the std
       (ddof=1) of final test accuracy across trials — run-to-run spread;
-    - ``target``, ``confidence`` (the settings used); ``epochs_to_target_*``,
-      ``updates_to_target_*``, ``examples_to_target_*``, ``seconds_to_target_*``: the first
-      epoch at which a trial's test_accuracy >= target (and the updates, examples seen and
-      cohort wall seconds at that epoch), averaged over the trials that reach it
-      (``n_reached``); ``model_seconds_to_target_*``: the seconds per model, the cohort's
-      seconds divided by the trials it trained together (see :func:`trial_summary`);
-      ``reached_fraction`` = n_reached / n_seeds;
+    - ``target``, ``confidence`` (the settings used; target NaN when there is none);
+      ``epochs_to_target_*``, ``updates_to_target_*``, ``examples_to_target_*``,
+      ``seconds_to_target_*``: the epoch at which a trial reaches the target by
+      :data:`~batchlab.analysis.reach.RULE` (the first epoch from which its test accuracy
+      stays >= target to the end; and the updates, examples seen and cohort wall seconds at
+      that epoch), averaged over the trials that reach it (``n_reached``);
+      ``model_seconds_to_target_*``: the seconds per model, the cohort's seconds divided by
+      the trials it trained together (see :func:`trial_summary`); ``reached_fraction`` =
+      n_reached / n_seeds;
     - the spread over seeds of the final test accuracy and of each cost to target:
       ``*_seed_std`` (ddof=1), ``*_min``, ``*_max`` (``final_test_accuracy_seed_std`` is the
       run-to-run spread above);
-    - ``diverged_fraction`` = ``n_diverged`` / n_seeds (trials whose loss became NaN/inf).
+    - ``diverged_fraction`` = ``n_diverged`` / n_seeds (trials whose loss became NaN/inf), and
+      ``diverged_epoch_min``, ``diverged_epoch_max``: the earliest and latest epoch at which
+      they diverged (NaN when none did).
 
     Example (two batch sizes, one seed each, three epochs):
         >>> import pandas as pd
@@ -223,10 +241,14 @@ class Summary:
         target = self.target
         if target is None:
             require(history, [*HISTORY_NEEDS, *by], "summary")
-            target = default_target(history, by=by)
+            best = final_test_accuracy_by(history, by).max()
+            # every trial diverged: no accuracy to aim at, and nothing reached
+            target = float(DEFAULT_FRACTION * best) if np.isfinite(best) else None
         elif not np.isfinite(target):
             raise BatchlabError(f"target must be a finite accuracy; got {target!r}")
-        per = trial_summary(history, float(target), self.last_fraction, by)
+        else:
+            target = float(target)
+        per = trial_summary(history, target, self.last_fraction, by)
         g = per.groupby(by, sort=True)
         table = pd.DataFrame(index=g.size().index)
         table["n_seeds"] = g.size()
@@ -234,7 +256,7 @@ class Summary:
         for name in [n for n, _ in FINALS] + ["generalization_gap", "loss_gap"]:
             self._ci(table, per, by, name)
         table["test_accuracy_late_std"] = g["test_accuracy_late_std"].mean()
-        table["target"] = float(target)
+        table["target"] = np.nan if target is None else target
         table["confidence"] = confidence
         for name in COSTS:
             self._ci(table, per, by, name)
@@ -247,7 +269,9 @@ class Summary:
         table["n_diverged"] = g["diverged"].sum().astype("int64")
         table["diverged_fraction"] = table["n_diverged"] / table["n_seeds"]
         table["n_finished"] = g["final_test_accuracy"].count().astype("int64")
-        self.target_ = float(target)
+        table["diverged_epoch_min"] = g["diverged_epoch"].min()
+        table["diverged_epoch_max"] = g["diverged_epoch"].max()
+        self.target_ = target
         self.trials_ = per
         self.table_ = table.reset_index()
         return self
@@ -258,6 +282,7 @@ class Summary:
         table[f"{name}_mean"] = ci["mean"]
         table[f"{name}_lo"] = ci["lower"]
         table[f"{name}_hi"] = ci["upper"]
+        table[f"{name}_n"] = ci["n"]
 
 
 def summary(
@@ -270,6 +295,6 @@ def summary(
     """``Summary(target, confidence, last_fraction, by).fit(history).table_`` — see Summary.
 
     ``target=None`` uses :func:`default_target`: 95% of the best mean final test accuracy of
-    any group in the study.
+    any group in the study (none when every trial diverged).
     """
     return Summary(target, confidence, last_fraction, by).fit(history).table_

@@ -2,36 +2,75 @@
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.table import Table
 
-from batchlab._format import ci, pct
+from batchlab._format import SEEDS_FOR_CI, ci, pct
+
+
+def _epochs(first: float, last: float) -> str:
+    """``3`` or ``2-5``: the epochs at which a setting's seeds diverged; empty when none."""
+    if not math.isfinite(first):
+        return ""
+    return f"{int(first)}" if first == last else f"{int(first)}–{int(last)}"
 
 
 def summary_table(history, target: float | None, title: str) -> Table:
-    """Per batch size and learning rate: final accuracies (mean ± 95% CI), epochs to target,
-    diverged count."""
+    """Per batch size and learning rate: final accuracies and epochs to target (mean with its
+    interval over seeds, by the rule of :data:`~batchlab._format.SEEDS_FOR_CI`), the seeds
+    that reached the target and that diverged, and at which epochs they diverged."""
     from batchlab.analysis import Summary
 
     s = Summary(target=target).fit(history)
+    rows = s.table_
+    aim = "none (every trial diverged)" if s.target_ is None else pct(s.target_)
+    diverged = bool((rows["n_diverged"] > 0).any())
+    caption = [
+        f"(a–b): the seeds' range, for 2 to {SEEDS_FOR_CI - 1} seeds (too few for a CI: run "
+        f"{SEEDS_FOR_CI}+); intervals cut at 0-100% and at 0",
+        "hit: seeds that reached the target and held it to the end (a touch does not count)",
+        "div: seeds that diverged" + (", at these epochs" if diverged else ""),
+    ]
     table = Table(
-        title=f"{title}: mean ± 95% CI over seeds; target test accuracy {pct(s.target_)}",
-        caption="hit: seeds that reached the target; div: seeds that diverged",
+        title=f"{title}: mean ± 95% CI over seeds; target test accuracy {aim}",
+        caption="\n".join(caption),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for col in ("batch", "lr", "seeds", "train %", "test %", "epochs to tgt", "hit", "div"):
+    columns = ["batch", "lr", "seeds", "train %", "test %", "epochs to tgt", "hit", "div"]
+    for col in columns + (["div at epoch"] if diverged else []):
         table.add_column(col, justify="right", no_wrap=True)
-    for _, r in s.table_.iterrows():
+    for _, r in rows.iterrows():
         n = int(r.n_seeds)
-        table.add_row(
+        cells = [
             str(int(r.batch_size)),
             f"{r.learning_rate:g}",
             str(n),
-            ci(r.final_train_accuracy_mean, r.final_train_accuracy_lo, r.final_train_accuracy_hi),
-            ci(r.final_test_accuracy_mean, r.final_test_accuracy_lo, r.final_test_accuracy_hi),
-            ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, 1.0),
+            ci(
+                r.final_train_accuracy_mean,
+                r.final_train_accuracy_lo,
+                r.final_train_accuracy_hi,
+                r.final_train_accuracy_n,
+            ),
+            ci(
+                r.final_test_accuracy_mean,
+                r.final_test_accuracy_lo,
+                r.final_test_accuracy_hi,
+                r.final_test_accuracy_n,
+            ),
+            ci(
+                r.epochs_to_target_mean,
+                r.epochs_to_target_lo,
+                r.epochs_to_target_hi,
+                r.epochs_to_target_n,
+                1.0,
+            ),
             pct(r.reached_fraction, 0),
-            str(int(round(r.diverged_fraction * n))),
-        )
+            str(int(r.n_diverged)),
+        ]
+        if diverged:
+            cells.append(_epochs(r.diverged_epoch_min, r.diverged_epoch_max))
+        table.add_row(*cells)
     return table

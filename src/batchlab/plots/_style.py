@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogFormatter, NullFormatter, PercentFormatter
 
 from batchlab.errors import BatchlabError
 
@@ -94,11 +94,98 @@ def group_label(batch_size: float, learning_rate: float | None = None) -> str:
     return text
 
 
+def plain_number(value: float) -> str:
+    """A tick label as a plain number: ``4``, ``1,500``, ``0.25``; ``1e+06`` from a million
+    up and ``1e-05`` below a thousandth (never ``6×10¹``)."""
+    if value == 0 or not np.isfinite(value):
+        return "0" if value == 0 else ""
+    size = abs(value)
+    if size >= 1e6 or size < 1e-3:
+        return f"{value:.0e}"
+    if size >= 1 and float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+class PlainLogFormatter(LogFormatter):
+    """matplotlib's choice of which log ticks to label, each label a :func:`plain_number`."""
+
+    def _num_to_string(self, x, vmin, vmax):  # noqa: ARG002 (matplotlib's signature)
+        return plain_number(x)
+
+
+def plain_log_axis(axis, base: float = 10) -> None:
+    """Label a log axis with plain numbers (``60``, not ``6×10¹``), majors and minors."""
+    axis.set_major_formatter(PlainLogFormatter(base))
+    axis.set_minor_formatter(PlainLogFormatter(base, labelOnlyBase=False))
+
+
+MAX_BATCH_TICKS = 10
+"""The most batch sizes labelled on an axis (more would overlap); the others get a minor tick."""
+
+
 def batch_size_axis(axis, sizes) -> None:
-    """A log2 axis whose ticks are the batch sizes themselves (4, 32, 500 — not 2^2)."""
-    ticks = sorted({int(b) for b in sizes})
-    axis.set_ticks(ticks, [str(b) for b in ticks])
-    axis.set_ticks([], minor=True)
+    """A log2 axis whose ticks are the batch sizes themselves (4, 32, 500 — not 2^2). With more
+    than :data:`MAX_BATCH_TICKS` sizes, evenly spread ones (on the log axis) are labelled, the
+    smallest and largest always, and the rest get an unlabelled minor tick."""
+    ticks = sorted({int(b) for b in sizes if np.isfinite(b) and b > 0})
+    shown = ticks
+    if len(ticks) > MAX_BATCH_TICKS:
+        logs = np.log2(ticks)
+        wanted = np.linspace(logs[0], logs[-1], MAX_BATCH_TICKS)
+        shown = sorted({ticks[int(np.argmin(np.abs(logs - w)))] for w in wanted})
+    axis.set_ticks(shown, [plain_number(b) for b in shown])
+    axis.set_ticks([b for b in ticks if b not in shown], minor=True)
+    axis.set_minor_formatter(NullFormatter())
+    if ticks:  # room around the smallest and the largest, drawn or not
+        axis.axes.set_xlim(ticks[0] / 1.4, ticks[-1] * 1.4)
+
+
+def points_axis(axis) -> None:
+    """Show differences of fractions as percentage points: 0.05 reads ``5`` (the axis label
+    says "percentage points")."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{100 * value:g}"))
+
+
+def band_label(confidence: float) -> str:
+    """What a band over seeds is (:func:`batchlab.analysis.curves`' interval), for a legend."""
+    return f"{100 * confidence:g}% CI over seeds (5+), else their range"
+
+
+def one_x(ax, xs, scale: str) -> None:
+    """When every point sits at one x (a one-epoch study), centre it with that one tick;
+    matplotlib would otherwise spread ticks like 0.98, 1.00, 1.02 around it."""
+    xs = np.asarray(xs, dtype=float)
+    xs = np.unique(xs[np.isfinite(xs)])
+    if xs.size != 1:
+        return
+    v = float(xs[0])
+    if scale == "log":
+        if v > 0:
+            ax.set_xlim(v / 2, v * 2)
+    else:
+        ax.set_xlim(v - 0.5, v + 0.5)
+    ax.set_xticks([v], [plain_number(v)])
+    ax.set_xticks([], minor=True)
+
+
+def empty_limits(ax, xs, ylabel: str) -> None:
+    """Limits for an axes with nothing finite to draw (every trial diverged): the x values
+    that were run, and 0-100% for an accuracy, instead of matplotlib's -0.05 to 0.05."""
+    xs = np.asarray(xs, dtype=float)
+    xs = xs[np.isfinite(xs)]
+    if xs.size and xs.min() < xs.max():
+        ax.set_xlim(xs.min(), xs.max())
+    elif xs.size:
+        ax.set_xlim(xs[0] - 0.5, xs[0] + 0.5)
+    if is_accuracy(ylabel):
+        ax.set_ylim(0.0, 1.01)
+
+
+def has_data(x, y) -> bool:
+    """Whether any (x, y) pair is finite: something to draw (and to scale)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return bool((np.isfinite(x) & np.isfinite(y)).any())
 
 
 def y_limits(ax, tables, ylabel: str) -> None:
@@ -127,10 +214,25 @@ def y_limits(ax, tables, ylabel: str) -> None:
 
 def line_with_band(ax, rows: pd.DataFrame, x: str, *, band: bool = True, **line) -> None:
     """The ``mean`` of a curves table against ``x``, and (with ``band``) its ``lower`` to
-    ``upper`` interval shaded in the line's colour; ``line``: the line's matplotlib style."""
+    ``upper`` interval shaded in the line's colour; ``line``: the line's matplotlib style.
+
+    A series with a single finite point (a one-epoch study) is a marker, with its interval as
+    an error bar: a line or a band through one point would draw nothing."""
     rows = rows.sort_values(x)
     xs = rows[x].to_numpy(float)
-    ax.plot(xs, rows["mean"].to_numpy(float), **line)
+    mean = rows["mean"].to_numpy(float)
+    finite = np.isfinite(xs) & np.isfinite(mean)
+    if finite.sum() == 1:
+        one = rows[finite]
+        m = one["mean"].to_numpy(float)
+        err = None
+        if band:
+            err = np.abs([m - one["lower"].to_numpy(float), one["upper"].to_numpy(float) - m])
+            err = np.nan_to_num(err)
+        style = {k: v for k, v in line.items() if k not in ("ls", "linestyle")}
+        ax.errorbar(xs[finite], m, yerr=err, marker="o", ms=6, capsize=4, **style)
+        return
+    ax.plot(xs, mean, **line)
     if band:
         ax.fill_between(
             xs,

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from batchlab import analysis
 from batchlab._columns import METRIC_KINDS
@@ -19,14 +20,20 @@ from batchlab.plots._style import (
     TEST_COLOR,
     TRAIN_COLOR,
     X_LABELS,
+    band_label,
     check_x,
     color,
+    empty_limits,
     group_label,
+    has_data,
     is_accuracy,
     line_with_band,
     new_figure,
+    note,
+    one_x,
     percent_axis,
     plain,
+    plain_log_axis,
     require_columns,
     y_limits,
 )
@@ -70,7 +77,8 @@ def draw_curves(
         fig: the figure to draw on (a new one when None).
         x: the x column: ``epochs``, ``updates``, ``examples`` or ``seconds``.
         ylabel: the metric's name, for the axis ("accuracy" shows percentages).
-        confidence: the band's level, for the legend only.
+        confidence: the band's level, for the legend only (the band is the curves table's:
+            a Student-t interval from 5 seeds on, the seeds' range with fewer).
         target: draws a dashed horizontal line at this value.
         ncols: panels per row (default up to 4). When several learning rates fill a full
             rate x batch size grid, one row per rate and one column per batch size; otherwise
@@ -96,18 +104,25 @@ def draw_curves(
         nrows = math.ceil(len(pairs) / ncols)
         keys = pairs
     if fig is None:
-        fig = new_figure(2.9 * ncols + 0.6, 2.3 * nrows + 1.0)
+        # wide enough for the title and the legend even with one panel
+        fig = new_figure(max(6.5, 2.9 * ncols + 0.6), 2.3 * nrows + 1.2)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
     flat = list(axes.flat)
     colors = {name: c for name, c in zip(series, (TRAIN_COLOR, TEST_COLOR), strict=False)}
     for i, name in enumerate(series):
         colors.setdefault(name, color(i))
+    drawn = False
     for ax, (b, r) in zip(flat, keys, strict=False):
+        empty = True
         for name, table in series.items():
             rows = table[table["batch_size"] == b]
             if r is not None:
                 rows = rows[rows["learning_rate"] == r]
             line_with_band(ax, rows, x, color=colors[name], lw=1.4, label=name)
+            empty &= not has_data(rows[x], rows["mean"])
+        if empty:
+            note(ax, "every seed diverged")
+        drawn |= not empty
         if target is not None:
             ax.axhline(target, color="0.35", lw=0.9, ls="--")
         ax.set_title(group_label(b, r if many_rates else None), fontsize=10)
@@ -116,8 +131,15 @@ def draw_curves(
         fig.delaxes(ax)
     used = flat[: len(keys)]
     scale = xscale or ("log" if x == "updates" else "linear")
+    if not drawn:  # nothing finite to place on a log axis
+        scale = "linear"
     for i, ax in enumerate(used):
         ax.set_xscale(scale)
+        if scale == "log":
+            plain_log_axis(ax.xaxis)
+        elif x == "epochs":
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 0.98
+        one_x(ax, [v for t in series.values() for v in t[x]], scale)
         row, col = divmod(i, ncols)
         below = i + ncols >= len(used)
         if below:
@@ -128,11 +150,19 @@ def draw_curves(
     if is_accuracy(ylabel):
         percent_axis(used[0].yaxis)
     y_limits(used[0], series.values(), ylabel)  # shared by every panel
+    if not drawn:
+        empty_limits(used[0], [v for t in series.values() for v in t[x]], ylabel)
     handles = [Line2D([], [], color=colors[n], lw=1.6, label=plain(n)) for n in series]
-    handles.append(Patch(color="0.5", alpha=0.35, label=f"{100 * confidence:g}% CI over seeds"))
+    handles.append(Patch(color="0.5", alpha=0.35, label=band_label(confidence)))
     if target is not None:
         handles.append(Line2D([], [], color="0.35", lw=0.9, ls="--", label="target"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    wide = fig.get_figwidth() >= 8
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles) if wide else 2,
+        frameon=False,
+    )
     fig.suptitle(
         plain(title or f"Learning curves by batch size: {ylabel} (mean over seeds)"),
         fontsize=12,

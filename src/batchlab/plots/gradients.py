@@ -27,7 +27,13 @@ from batchlab.analysis.gradients import (
 )
 from batchlab.errors import BatchlabError
 from batchlab.plots._kind import FigureKind
-from batchlab.plots._style import batch_size_axis, color, new_figure, require_columns
+from batchlab.plots._style import (
+    batch_size_axis,
+    color,
+    new_figure,
+    plain_log_axis,
+    require_columns,
+)
 
 POINTS = ("epoch", "batch_size", "mean", "std")
 """The columns of a gradient norm table that the points need (the lines add :data:`EXACT`)."""
@@ -113,6 +119,7 @@ def draw_grad_norm_vs_batch(
             _law(ax, grid, grid, _exact(rows, epoch), n_examples, i, label)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    plain_log_axis(ax.yaxis)
     batch_size_axis(ax.xaxis, sizes)
     ax.set_xlabel("batch size $B$")
     ax.set_ylabel(_Y_LABEL)

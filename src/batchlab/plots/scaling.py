@@ -7,6 +7,7 @@ regimes shaded, and what the measured noise scale predicts (B_crit ~ B_simple).
 
 from __future__ import annotations
 
+from textwrap import fill
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,14 @@ from batchlab.analysis.noise_scale import b_simple_near_target, measured_scaling
 from batchlab.analysis.scaling import REGIMES, ScalingFit, predict_from_noise_scale
 from batchlab.errors import BatchlabError
 from batchlab.plots._kind import FigureKind, FigureUnavailable
-from batchlab.plots._style import OKABE_ITO, batch_size_axis, new_figure, require_columns
+from batchlab.plots._style import (
+    OKABE_ITO,
+    batch_size_axis,
+    new_figure,
+    note,
+    plain_log_axis,
+    require_columns,
+)
 
 POINTS = ("batch_size",)
 #: regime -> shade (Okabe-Ito sky blue, orange, reddish purple: distinct for colour-blind eyes)
@@ -85,11 +93,14 @@ def draw_scaling(
         for name, left, right in zip(REGIMES, edges[:-1], edges[1:], strict=True):
             if right > left:
                 ax.axvspan(left, right, color=REGIME_COLORS[name], alpha=0.15, lw=0, label=name)
-    ax.set_xlim(*span)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    plain_log_axis(ax.yaxis)
     if b.size:
         batch_size_axis(ax.xaxis, b)
+    else:
+        plain_log_axis(ax.xaxis, base=2)
+    ax.set_xlim(*span)
     ax.set_xlabel("batch size $B$")
     ax.set_ylabel("steps (updates) to target")
     ax.set_title("Steps to target against batch size")
@@ -108,10 +119,13 @@ def scaling_figure(tables, *, target: float | None = None) -> Figure:
     """Steps to target against batch size at each batch size's best learning rate: the
     measured points (labelled with their regime), the fitted curve and the B_simple
     prediction (when the study measured B_simple). ``target``: default the spec's, else 95%
-    of the best mean final test accuracy. Raises :class:`FigureUnavailable` when no batch size
-    reached it."""
+    of the best mean final test accuracy. The points and the fit follow the recommender's rule
+    (:func:`~batchlab.analysis.scaling.fit_scaling`: settings that reached the target in every
+    seed without diverging; a curve only through 3 or more batch sizes), and the figure says
+    why when there is no curve. Raises :class:`FigureUnavailable` when no batch size reached
+    it."""
     try:
-        points, fit, used = measured_scaling(tables.history, _spec_target(tables, target))
+        points, fit, used, reason = measured_scaling(tables.history, _spec_target(tables, target))
     except BatchlabError as err:  # no batch size reached the target: nothing to draw
         raise FigureUnavailable(f"the 'scaling' figure has no points: {err}") from None
     b_simple = b_simple_near_target(tables.diagnostics, tables.history, points)
@@ -131,7 +145,8 @@ def scaling_figure(tables, *, target: float | None = None) -> Figure:
             f"$E_{{min}}$ = {fit.e_min_:.3g}, $B_{{crit}}$ = {fit.b_crit_:.3g}"
         )
     else:
-        ax.set_title(f"Steps to {used:.1%} test accuracy (too few points to fit)")
+        ax.set_title(f"Steps to {used:.1%} test accuracy: no fit")
+        note(ax, fill(f"No curve: {reason}.", 60))
     return fig
 
 

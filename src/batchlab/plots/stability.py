@@ -15,8 +15,8 @@ from batchlab.plots._style import (
     color,
     new_figure,
     note,
-    percent_axis,
     plain,
+    points_axis,
     require_columns,
 )
 
@@ -67,13 +67,18 @@ def draw_stability(
     batch_size_axis(ax.xaxis, summary["batch_size"])
     ax.set_xlabel("batch size (examples per update)")
     ax.set_ylabel("std of test accuracy (percentage points)")
-    percent_axis(ax.yaxis)
+    points_axis(ax.yaxis)  # 0.05 reads 5: points, as the label says
     ax.set_ylim(bottom=0)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="spread")
     ax.set_title(plain(title or "Stability: spread of test accuracy by batch size"))
     if not np.isfinite(summary["test_accuracy_late_std"].astype(float)).any():
-        note(ax, "no trial finished without diverging")
+        if "diverged_fraction" in summary and (summary["diverged_fraction"] >= 1).all():
+            note(ax, "every trial diverged")
+        elif "n_epochs" in summary and (summary["n_epochs"] < 2).all():
+            note(ax, "one epoch: no spread over the last epochs")
+        else:
+            note(ax, "no trial finished without diverging")
     return ax
 
 

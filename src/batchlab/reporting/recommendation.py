@@ -107,6 +107,9 @@ def recommendation_section(
         recs = [Recommender(goal=g, target=target).fit(history, spec) for g in goals]
     except BatchlabError as error:
         return TITLE, f"No recommendation: {error}"
+    if recs and recs[0].target_ is None:  # every trial diverged: one sentence says it all
+        reason = recs[0].reasons_[0]
+        return TITLE, f"No recommendation: {reason[0].lower()}{reason[1:]}"
     return TITLE, recommendation_html(recs)
 
 

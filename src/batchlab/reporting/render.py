@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -26,10 +25,22 @@ from matplotlib.figure import Figure
 from batchlab import analysis, plots
 from batchlab._columns import METRIC_KINDS
 from batchlab._files import atomic_write
-from batchlab._format import NA, cell, interval, num, pct, pts
+from batchlab._format import (
+    NA,
+    SEEDS_FOR_CI,
+    cell,
+    interval,
+    interval_note,
+    num,
+    pct,
+    pts,
+    spread_kind,
+)
 from batchlab.analysis._tables import spec_dict
+from batchlab.analysis.reach import RULE as REACH_RULE
 from batchlab.errors import BatchlabError
 from batchlab.plots import X_LABELS
+from batchlab.plots._style import target_of
 from batchlab.store import Tables
 
 DEFAULT_X_AXES = ("epochs", "updates", "seconds")
@@ -55,26 +66,33 @@ def png_data_uri(fig: Figure, dpi: int = FIGURE_DPI) -> str:
 
 # ----------------------------------------------------------------------------- formatting
 def _ci(row: pd.Series, stem: str, percent: bool = True) -> tuple[str, str]:
-    """(mean, "[lo, hi]") of a summary statistic; the interval empty when it is one point.
-
-    For display the interval is cut at the possible range (accuracies in [0, 1], costs >= 0).
-    """
+    """(mean, its interval) of a summary statistic, by the summary's rule for few seeds: a
+    95% CI ``[lo, hi]`` from 5 seeds on, ``range lo–hi`` for 2 to 4 seeds, ``1 seed`` for one
+    (:data:`~batchlab._format.SEEDS_FOR_CI`). The summary's bounds are already cut at what is
+    possible (accuracies 0-100%, costs from 0)."""
     m = row.get(f"{stem}_mean", np.nan)
     if not np.isfinite(m):
         return (NA, "")
+    show = (lambda v: f"{100 * v:.1f}") if percent else num
     main = pct(m) if percent else num(m)
-    bounds = interval(
-        row.get(f"{stem}_lo", np.nan),
-        row.get(f"{stem}_hi", np.nan),
-        floor=0.0,
-        ceiling=1.0 if percent else math.inf,
-    )
-    if bounds is None:
+    lo, hi = row.get(f"{stem}_lo", np.nan), row.get(f"{stem}_hi", np.nan)
+    kind = spread_kind(row.get(f"{stem}_n", row.get("n_seeds")))
+    if kind == "one":
+        return (main, "1 seed")
+    if kind == "none" or interval(lo, hi) is None:
         return (main, "")
-    lo, hi = bounds
-    if percent:
-        return (main, f"[{100 * lo:.1f}, {100 * hi:.1f}]")
-    return (main, f"[{num(lo)}, {num(hi)}]")
+    if kind == "range":
+        return (main, f"range {show(lo)}–{show(hi)}")
+    return (main, f"[{show(lo)}, {show(hi)}]")
+
+
+def _diverged(row: pd.Series) -> tuple[str, str]:
+    """The share of seeds that diverged, and at which epochs."""
+    share = pct(row["diverged_fraction"], 0)
+    first, last = row.get("diverged_epoch_min", np.nan), row.get("diverged_epoch_max", np.nan)
+    if not np.isfinite(first):
+        return (share, "")
+    return (share, f"epoch {int(first)}" if first == last else f"epochs {int(first)}–{int(last)}")
 
 
 def _table(frame: pd.DataFrame, limit: int | None = None) -> dict[str, Any]:
@@ -107,7 +125,7 @@ SUMMARY_COLUMNS = (
     ("examples to target", lambda r: _ci(r, "examples_to_target", percent=False)),
     ("seconds to target", lambda r: _ci(r, "seconds_to_target", percent=False)),
     ("reached", lambda r: pct(r["reached_fraction"], 0)),
-    ("diverged", lambda r: pct(r["diverged_fraction"], 0)),
+    ("diverged", _diverged),
 )
 
 
@@ -175,6 +193,60 @@ def _grid(trials: pd.DataFrame, history: pd.DataFrame) -> list[tuple[str, str]]:
     return facts
 
 
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {plural or word + 's'}"
+
+
+def _epochs_run(history: pd.DataFrame) -> tuple[int, int]:
+    """(fewest, most) epochs recorded per trial in the history."""
+    per = history.groupby("trial")["epoch"].max() if "trial" in history else history["epoch"]
+    return int(per.min()), int(per.max())
+
+
+def _what_ran(spec: Mapping[str, Any], trials: pd.DataFrame, history: pd.DataFrame) -> list[str]:
+    """What was actually run, read from the trials and the history (never from a default):
+    the trials, the grid's shape and the epochs each trial ran; and a warning when the spec's
+    description speaks of other epochs (a run with ``--epochs`` keeps the description)."""
+    table = trials if isinstance(trials, pd.DataFrame) and len(trials) else history
+    n = int(table["trial"].nunique()) if "trial" in table else len(table)
+    grid = [
+        (col, word, plural)
+        for col, word, plural in (
+            ("batch_size", "batch size", None),
+            ("learning_rate", "learning rate", None),
+            ("momentum", "momentum", "momenta"),
+        )
+        if col in table and (col != "momentum" or table[col].nunique() > 1)
+    ]
+    settings = len(table[[c for c, _, _ in grid]].drop_duplicates()) if grid else 1
+    sizes = [int(table[c].nunique()) for c, _, _ in grid]
+    if settings == int(np.prod(sizes)):  # a full grid: its axes
+        axes = [_count(k, word, plural) for k, (_, word, plural) in zip(sizes, grid, strict=True)]
+    else:  # explicit points (seed 003's flavors): how many settings, and of what
+        axes = [f"{settings:,} ({', '.join(word for _, word, _ in grid)}) settings"]
+    if "seed" in table:
+        axes.append(_count(int(table["seed"].nunique()), "seed"))
+    first, last = _epochs_run(history)
+    each = f"{_count(last, 'epoch')} each" if first == last else f"{first:,} to {last:,} epochs"
+    text = f"{_count(n, 'trial')} ({' × '.join(axes)}), {each}"
+    if isinstance(trials, pd.DataFrame) and "epochs" in trials and len(trials):
+        planned = int(trials["epochs"].max())
+        if planned != last or first != last:
+            text += f" of the {planned:,} planned: the study has not finished"
+    out = [text + "."]
+    description = spec.get("description")
+    if isinstance(description, str) and description:
+        said = {int(x.replace(",", "")) for x in re.findall(r"(\d[\d,]*)\s+epochs?\b", description)}
+        out.append(f"Description: {description.rstrip('.')}.")
+        if said and said != {last}:
+            words = ", ".join(f"{x:,}" for x in sorted(said))
+            out.append(
+                f"The description speaks of {words} epochs; the trials ran {last:,} (the epochs "
+                "were overridden when the study was run). The numbers here are what ran."
+            )
+    return out
+
+
 def _diagnostics(diagnostics: pd.DataFrame | None) -> dict[str, Any] | None:
     if diagnostics is None or not isinstance(diagnostics, pd.DataFrame) or diagnostics.empty:
         return None
@@ -223,8 +295,9 @@ def _figures(
 ) -> list[dict[str, str]]:
     """The figures of the history, asked of the plot registry at the summary's target, as PNG
     data URIs with a caption."""
-    target = float(table["target"].iloc[0])
+    target = target_of(table)  # None when every trial diverged
     level = f"{100 * confidence:g}%"
+    band = f"{level} CI from {SEEDS_FOR_CI} seeds on, the seeds' range with fewer"
     tables = Tables(spec={}, trials=pd.DataFrame(), history=history, diagnostics=pd.DataFrame())
     out = []
 
@@ -236,8 +309,8 @@ def _figures(
         add(
             "curves",
             f"Train {metric} (as Keras fit reports it) and test {metric} per epoch, one panel "
-            f"per batch size: mean over seeds with {level} band (seed 003's figure)."
-            + (" Dashed: the target." if metric == "accuracy" else ""),
+            f"per batch size: mean over seeds with its band ({band}; seed 003's figure)."
+            + (" Dashed: the target." if metric == "accuracy" and target is not None else ""),
             metric=metric,
             confidence=confidence,
             target=target,
@@ -245,7 +318,7 @@ def _figures(
     for x in x_axes:
         add(
             "overlay",
-            f"Test accuracy of every batch size against {X_LABELS[x]}, with {level} bands.",
+            f"Test accuracy of every batch size against {X_LABELS[x]}, with bands ({band}).",
             x=x,
             confidence=confidence,
             target=target,
@@ -259,7 +332,7 @@ def _figures(
     add(
         "speed",
         "Epochs, updates and seconds to reach the target against batch size (log-log), with "
-        f"{level} error bars over the seeds that reach it.",
+        f"error bars over the seeds that reach it ({band}).",
         target=target,
         confidence=confidence,
     )
@@ -337,6 +410,9 @@ def render_report(
         "target": fitted.target_,
         "target_text": pct(fitted.target_),
         "target_given": target is not None,
+        "ran": _what_ran(spec_d, trials, history),
+        "reach_rule": REACH_RULE,
+        "interval_note": interval_note(confidence),
         "confidence_text": pct(confidence, None),
         "last_fraction_text": pct(last_fraction, None),
         "facts": _grid(trials, history),

@@ -6,14 +6,14 @@ the ranked table (``alternatives_``); none computes anything the recommender has
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from batchlab._format import interval, num, pct, pts
+from batchlab._format import num, pct, pts, seeds, spread, spread_kind
+from batchlab.analysis.eligible import share
 from batchlab.analysis.recommend.goals import GOAL_TABLE, column
 
 if TYPE_CHECKING:
@@ -41,16 +41,6 @@ REGIME_MEANINGS = {
 def rate(value: float) -> str:
     """A learning rate or momentum as given: ``0.1``, ``0.0003``."""
     return f"{value:g}"
-
-
-def seeds(n: int) -> str:
-    """``1 seed``, ``3 seeds``."""
-    return f"{n} seed" if n == 1 else f"{n} seeds"
-
-
-def share(min_reached: float) -> str:
-    """``every seed`` or ``50% of seeds``."""
-    return "every seed" if min_reached >= 1 else f"{pct(min_reached, 0)} of seeds"
 
 
 def who(rec: Recommender, row: Mapping[str, Any]) -> str:
@@ -85,20 +75,19 @@ def value(measure: str, v: float) -> str:
 
 
 def ci(rec: Recommender, row: pd.Series, measure: str) -> str:
-    """`` (95% CI lo to hi)`` of a measure, cut for display at what is possible (costs >= 0,
-    epochs >= 1, accuracies in [0, 1]); empty when the interval is one point."""
-    accuracy = measure == "final_test_accuracy"
-    bounds = interval(
+    """`` (95% CI lo to hi)``, `` (range lo to hi over 3 seeds)`` or `` (1 seed)`` of a
+    measure, by the summary's rule for few seeds (:data:`~batchlab._format.SEEDS_FOR_CI`);
+    the bounds are the summary's, already cut at what is possible (costs from 0, accuracies
+    in [0, 1]); empty when there is no value."""
+    show = pct if measure == "final_test_accuracy" else num
+    words = spread(
         row[column(measure, "lo")],
         row[column(measure, "hi")],
-        floor=1.0 if measure == "epochs" else 0.0,
-        ceiling=1.0 if accuracy else math.inf,
+        row.get(column(measure, "n"), row.get("n_seeds")),
+        show,
+        rec.confidence,
     )
-    if bounds is None:
-        return ""
-    lo, hi = bounds
-    show = pct if accuracy else num
-    return f" ({pct(rec.confidence, None)} CI {show(lo)} to {show(hi)})"
+    return f" ({words})" if words else ""
 
 
 def eligibility(rec: Recommender, table: pd.DataFrame) -> str:
@@ -120,8 +109,24 @@ def eligibility(rec: Recommender, table: pd.DataFrame) -> str:
     return text + "; left out: " + "; ".join(parts) + more + "."
 
 
+def diverged_everywhere(rec: Recommender, table: pd.DataFrame) -> str:
+    """When every trial diverged: which settings, at which epochs, and what to do."""
+    parts = []
+    for _, r in table.sort_values(rec.by_).iterrows():
+        first, last = r["diverged_epoch_min"], r["diverged_epoch_max"]
+        when = f"epoch {int(first)}" if first == last else f"epochs {int(first)}-{int(last)}"
+        parts.append(f"{who(rec, r)} in {seeds(int(r['n_seeds']))} at {when}")
+    return (
+        "Every trial diverged (loss became NaN or infinite), so there is no accuracy to "
+        f"aim at or compare: {'; '.join(parts)}. Lower the learning rate (or add warmup) and "
+        "run again."
+    )
+
+
 def reasons_none(rec: Recommender, table: pd.DataFrame) -> list[str]:
     """The reasons when no setting qualifies."""
+    if rec.target_ is None:  # every trial diverged
+        return [diverged_everywhere(rec, table)]
     reasons = [eligibility(rec, table)]
     if rec.goal_ == "best_accuracy":
         reasons.append("Every setting diverged in at least one seed, so none can be trusted.")
@@ -158,14 +163,16 @@ def reasons(rec: Recommender, table: pd.DataFrame, chosen: pd.Series) -> list[st
             f"{value(measure, runner[column(measure, 'mean')])}" + ci(rec, runner, measure) + "."
         )
         same = eligible[eligible["indistinguishable"]]
+        kind = spread_kind(leader.get(column(measure, "n"), leader["n_seeds"]))
+        what = "intervals" if kind == "ci" else "ranges over seeds"
         if same.empty:
-            text += f" The intervals do not overlap: the lead holds given the {n_seeds}."
+            text += f" The {what} do not overlap: the lead holds given the {n_seeds}."
         else:
             names = ", ".join(who(rec, r) for _, r in same.head(3).iterrows())
             more = f" and {len(same) - 3} more" if len(same) > 3 else ""
             text += (
                 f" Given the {n_seeds}, it cannot be told apart from {names}{more} "
-                "(their intervals overlap); more seeds would separate them."
+                f"(their {what} overlap); more seeds would separate them."
             )
     else:
         text += "; it is the only eligible setting."
@@ -296,22 +303,10 @@ def regime_sentence(rec: Recommender) -> str:
     )
 
 
-def no_regime(n_batch_sizes: int, min_reached: float) -> str:
-    """Why there is no regime: too few batch sizes to fit the curve to."""
-    return (
-        "no regime: fitting how the updates to target fall with the batch size needs 3 or more "
-        f"batch sizes that reach the target in {share(min_reached)} without diverging; this "
-        f"study has {n_batch_sizes}"
-    )
-
-
-def no_fit(error: Exception) -> str:
-    """Why there is no regime: the curve could not be fitted."""
-    return f"no regime: the scaling curve could not be fitted ({error})"
-
-
 def headline(rec: Recommender) -> str:
     """One line: the choice (or that there is none)."""
+    if rec.batch_size_ is None and rec.target_ is None:
+        return "No recommendation: every trial diverged."
     if rec.batch_size_ is None:
         return "No recommendation: no setting qualifies."
     text = f"Use batch size {rec.batch_size_} with learning rate {rate(rec.learning_rate_)}"
@@ -329,7 +324,9 @@ def headline(rec: Recommender) -> str:
 def text(rec: Recommender) -> str:
     """The goal and target, the headline, then the reasons, one per line."""
     goal = GOAL_TABLE[rec.goal_]
-    if goal.speed:
+    if rec.target_ is None:
+        title = f"{goal.title} (no target: every trial diverged)"
+    elif goal.speed:
         title = f"{goal.title} to {pct(rec.target_)} test accuracy"
     else:
         title = f"{goal.title} (target for the speeds: {pct(rec.target_)} test accuracy)"

@@ -3,12 +3,14 @@
 1. **Candidates** (:func:`candidates`) are the grid points (batch size, learning rate; and
    momentum when the study sweeps it): the rows of the :class:`~batchlab.analysis.Summary`
    table, with its means and intervals over seeds.
-2. **Eligible**: no seed diverged, and, for the three speed goals, at least ``min_reached``
+2. **Eligible** (:mod:`batchlab.analysis.eligible`, the rule the findings and the scaling fit
+   share): no seed diverged, and, for the three speed goals, at least ``min_reached``
    (default: all) of the seeds reached the target. A point that reached it in some seeds only
    would be judged on its lucky seeds. When no point is eligible there is no recommendation
    (``batch_size_`` is None) and the reasons say why.
 3. **Ranking** (:func:`rank`) by the mean over seeds of the goal's measure. The leader is the
-   best mean. Its Student-t interval at ``confidence`` is compared with every other eligible
+   best mean. Its interval over seeds (the summary's: a Student-t interval at ``confidence``
+   from 5 seeds on, the seeds' range for 2 to 4) is compared with every other eligible
    point's: those whose interval overlaps it are *indistinguishable given the seeds* and are
    named.
 4. **Near ties**: among the indistinguishable points whose mean is also within ``tolerance``
@@ -18,13 +20,12 @@
    steps; this is what keeps the choice out of the plateau where larger batches stop paying);
    least seconds: higher final test accuracy; best accuracy: fewer seconds to the target --
    then the smaller batch size, the smaller learning rate. Points that are indistinguishable
-   but clearly worse on average (beyond the tolerance) never win a tie-break: with two or three
-   seeds a t-interval is so wide that it would otherwise hand the choice to a point that is
-   most likely worse at what the user asked for.
+   but clearly worse on average (beyond the tolerance) never win a tie-break: with few seeds an
+   interval is so wide that it would otherwise hand the choice to a point that is most likely
+   worse at what the user asked for.
 
 Also here: the cohorts and the throughput the machine measured (:func:`cohorts`,
-:func:`throughput`), the points the scaling curve is fitted to (:func:`regime_points`), and
-the rule behind the rate (:func:`rate_rule`, :func:`infer_rule`).
+:func:`throughput`) and the rule behind the rate (:func:`rate_rule`, :func:`infer_rule`).
 """
 
 from __future__ import annotations
@@ -37,17 +38,10 @@ import numpy as np
 import pandas as pd
 
 from batchlab._laws import lr_factor
+from batchlab.analysis.eligible import EPS, eligible
 from batchlab.analysis.recommend.goals import Goal, column, lower_is_better
 from batchlab.analysis.summary import cohort_keys
 from batchlab.study import LRRule
-
-EPS = 1e-12
-"""Slack on fraction comparisons (2/3 of the seeds against min_reached = 2/3)."""
-
-
-def reached_enough(fraction: pd.Series, min_reached: float) -> pd.Series:
-    """Whether at least ``min_reached`` of the seeds reached the target."""
-    return fraction.astype(float) >= min_reached - EPS
 
 
 def cohorts(history: pd.DataFrame) -> pd.DataFrame:
@@ -101,15 +95,12 @@ def candidates(
     summary: pd.DataFrame, cohorts: pd.DataFrame, goal: Goal, min_reached: float
 ) -> pd.DataFrame:
     """The summary's rows with ``trials_in_cohort`` (the most trials a cohort of the batch size
-    trained together) and ``eligible`` (no seed diverged; for a speed goal, at least
-    ``min_reached`` of the seeds reached the target)."""
+    trained together) and ``eligible`` (:func:`~batchlab.analysis.eligible.eligible`: no seed
+    diverged; for a speed goal, at least ``min_reached`` of the seeds reached the target)."""
     out = summary.copy()
     most = cohorts.groupby("batch_size")["trials"].max()
     out["trials_in_cohort"] = out["batch_size"].map(most).astype("int64")
-    eligible = out["diverged_fraction"] == 0
-    if goal.speed:
-        eligible &= reached_enough(out["reached_fraction"], min_reached)
-    out["eligible"] = eligible
+    out["eligible"] = eligible(out, min_reached, speed=goal.speed)
     return out
 
 
@@ -151,13 +142,6 @@ def rank(table: pd.DataFrame, goal: Goal, by: Sequence[str], tolerance: float) -
         t.loc[ties.index, "near_tie"] = len(ties) > 1
     t["rank"] = t["rank"].where(t["eligible"])
     return t.drop(columns=["_elig", "_score"])
-
-
-def regime_points(table: pd.DataFrame, min_reached: float) -> pd.DataFrame:
-    """The grid points the scaling curve may be fitted to: every seed trained without
-    diverging and at least ``min_reached`` of them reached the target."""
-    ok = reached_enough(table["reached_fraction"], min_reached) & (table["diverged_fraction"] == 0)
-    return table[ok]
 
 
 def rate_rule(

@@ -7,11 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from batchlab._format import to_json_safe
+from batchlab._format import interval_note, spread_kind, to_json_safe
 from batchlab.analysis._tables import check_confidence, require, spec_dict
+from batchlab.analysis.eligible import MIN_REACHED, rule_words
+from batchlab.analysis.reach import RULE
 from batchlab.analysis.recommend import explain, ranking
 from batchlab.analysis.recommend.goals import GOAL_TABLE, MEASURES, check_goal, column
-from batchlab.analysis.scaling import ScalingFit, steps_to_target_table
+from batchlab.analysis.scaling import ScalingFit, fit_scaling
 from batchlab.analysis.summary import HISTORY_NEEDS, Summary
 from batchlab.errors import BatchlabError
 
@@ -29,7 +31,9 @@ class Recommender:
     learning rate, and momentum when the study sweeps it), ``batch_size_``,
     ``learning_rate_``, ``momentum_`` (None unless the study sweeps momentum), ``rule_``,
     ``rule_detail_`` (dict), ``expected_`` (per measure of :data:`MEASURES`: mean, lo, hi,
-    std, min, max and n over the seeds; and n_seeds, reached_fraction, trials_in_cohort),
+    std, min, max and n over the seeds, and ``interval``, what lo and hi are: ``"ci"`` a
+    Student-t interval, ``"range"`` the seeds' min and max (2 to 4 seeds), ``"one"`` one
+    value; and n_seeds, reached_fraction, trials_in_cohort),
     ``distinguishable_`` (the leader's interval is clear of every other eligible point's),
     ``indistinguishable_`` (list of (batch size, learning rate) pairs), ``regime_``,
     ``regime_reason_``, ``scaling_`` (the :class:`ScalingFit` or None), ``throughput_``
@@ -59,10 +63,12 @@ class Recommender:
     """Target test accuracy; default the spec's ``analysis.target_accuracy``, else
     :func:`~batchlab.analysis.default_target` (95% of the best mean final test accuracy)."""
     confidence: float = 0.95
-    """Level of the Student-t intervals over seeds."""
-    min_reached: float = 1.0
+    """Level of the Student-t intervals over seeds (from 5 seeds on; with fewer the summary
+    gives the seeds' range: :data:`~batchlab._format.SEEDS_FOR_CI`)."""
+    min_reached: float = MIN_REACHED
     """The fraction of seeds that must reach the target for a point to count for the speed
-    goals (default 1: every seed)."""
+    goals (default 1: every seed); the findings use the same rule
+    (:mod:`batchlab.analysis.eligible`)."""
     tolerance: float = 0.05
     """How close (relative) a mean must be to the leader's for a tie-break to apply (see
     :mod:`~batchlab.analysis.recommend.ranking`)."""
@@ -129,18 +135,10 @@ class Recommender:
         return self
 
     def _fit_regime(self, table: pd.DataFrame) -> tuple[ScalingFit | None, str]:
-        """The scaling curve over the fewest updates per batch size, or None and why not.
-
-        It needs three or more batch sizes (a residual degree of freedom)."""
-        points = ranking.regime_points(table, self.min_reached)
-        n = points["batch_size"].nunique()
-        if n < 3:
-            return None, explain.no_regime(n, self.min_reached)
-        steps = steps_to_target_table(points, min_reached_fraction=self.min_reached)
-        try:
-            return ScalingFit().fit(steps["batch_size"], steps["updates_to_target_mean"]), ""
-        except BatchlabError as error:
-            return None, explain.no_fit(error)
+        """The scaling curve over the fewest updates per batch size, or None and why not
+        (:func:`~batchlab.analysis.scaling.fit_scaling`, the scaling figure's rule too)."""
+        _, fit, reason = fit_scaling(table, self.min_reached)
+        return fit, "" if fit is not None else f"no regime: {reason}"
 
     # ------------------------------------------------------------------------- outputs
     def _check_fitted(self) -> None:
@@ -170,8 +168,10 @@ class Recommender:
             "n_seeds",
             "reached_fraction",
             "diverged_fraction",
+            "diverged_epoch_min",
+            "diverged_epoch_max",
             "final_test_accuracy_seed_std",
-            *(column(name, stat) for name in MEASURES for stat in ("mean", "lo", "hi")),
+            *(column(name, stat) for name in MEASURES for stat in ("mean", "lo", "hi", "n")),
             "trials_in_cohort",
             "eligible",
             "note",
@@ -187,6 +187,9 @@ class Recommender:
                 "confidence": self.confidence,
                 "min_reached": self.min_reached,
                 "tolerance": self.tolerance,
+                "reach_rule": RULE,
+                "eligibility_rule": rule_words(self.min_reached),
+                "interval_rule": interval_note(self.confidence),
                 "choice": choice,
                 "rule": None if self.rule_ is None else {"name": self.rule_, **self.rule_detail_},
                 "expected": self.expected_,
@@ -219,6 +222,8 @@ def _expected(chosen: pd.Series) -> dict[str, Any]:
         count = "n_finished" if name == "final_test_accuracy" else "n_reached"
         stats = {"std": column(name, "seed_std"), "n": count}
         out[name] = {stat: chosen[stats.get(stat) or column(name, stat)] for stat in SPREAD}
+        # what lo and hi are: a t-interval ("ci"), the seeds' range ("range"), one value
+        out[name]["interval"] = spread_kind(chosen.get(column(name, "n"), out[name]["n"]))
     out.update(
         n_seeds=int(chosen["n_seeds"]),
         reached_fraction=float(chosen["reached_fraction"]),
