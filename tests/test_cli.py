@@ -307,6 +307,8 @@ def base_spec(tmp_path) -> Path:
         # typer's own type check names the option but not the value it could not parse
         (["--epochs", "abc"], ["--epochs", "valid integer"]),
         (["--max-trials", "3"], ["4 trials", "max_trials = 3"]),
+        # counted by arithmetic: 10**9 seeds are refused at once, nothing is built
+        (["--seeds", "1000000000"], ["2000000000 trials", "x 1000000000 seeds"]),
         (["--commit-every", "-1"], ["--commit-every", "-1"]),
         (["--commit-every", "nan"], ["--commit-every", "nan"]),
     ],

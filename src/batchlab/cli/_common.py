@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from batchlab import _format
 from batchlab.errors import SpecError
 
 
@@ -67,6 +68,5 @@ def check_fraction(value: float, option: str) -> float:
     return value
 
 
-def plural(n: int, word: str) -> str:
-    """``1 epoch``, ``2 epochs``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+plural = _format.plural
+"""``1 epoch``, ``2 epochs`` (:func:`batchlab._format.plural`)."""

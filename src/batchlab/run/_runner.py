@@ -29,7 +29,7 @@ import pandas as pd
 
 from batchlab._suggest import did_you_mean
 from batchlab.errors import SpecError
-from batchlab.run.plan import MAX_TRIALS, CohortPlan, plan, trials_frame
+from batchlab.run.plan import MAX_TRIALS, CohortPlan, check_size, plan, trials_frame
 from batchlab.store import Store
 from batchlab.study import Study, load_study
 
@@ -120,6 +120,7 @@ def prepare(study: Study, store: Store, *, new: bool, max_trials: int, max_cohor
     """Load the dataset, plan, and register the study (or check it matches the stored one)."""
     from batchlab.data import load_dataset
 
+    check_size(study, max_trials)  # by arithmetic, before anything is loaded or built
     dataset = load_dataset(study.dataset, **study.dataset_options)
     plans = plan(study, dataset.n_train, max_cohort_size=max_cohort_size, max_trials=max_trials)
     if study.diagnostics.enabled:

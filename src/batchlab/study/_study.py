@@ -205,8 +205,29 @@ class Study:
 
     @property
     def n_trials(self) -> int:
-        """Number of trials: combinations x momenta x seeds."""
-        return len(self.sweep.pairs) * len(self.momenta) * len(self.sweep.seed_values)
+        """Number of trials: combinations x momenta x seeds, by arithmetic (nothing is built,
+        so a huge ``seeds`` is counted at once)."""
+        return self.sweep.n_pairs * len(self.momenta) * self.sweep.n_seeds
+
+    @property
+    def grid_shape(self) -> str:
+        """The sizes of the grid's axes, as text: ``3 batch sizes x 2 learning rates x 1
+        momentum x 5 seeds`` (``4 points x ...`` with ``[[sweep.points]]``)."""
+        from batchlab._format import plural
+
+        sweep = self.sweep
+        if sweep.points:
+            pairs = plural(len(sweep.points), "point")
+        else:
+            pairs = (
+                f"{plural(len(sweep.batch_size), 'batch size')} x "
+                f"{plural(len(sweep.learning_rate), 'learning rate')}"
+            )
+        momenta = len(self.momenta)
+        return (
+            f"{pairs} x {momenta} {'momentum' if momenta == 1 else 'momenta'} x "
+            f"{plural(sweep.n_seeds, 'seed')}"
+        )
 
     @property
     def spec_hash(self) -> str:
