@@ -15,7 +15,6 @@ Three parts:
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import re
 import sqlite3
@@ -24,47 +23,15 @@ from typing import NamedTuple
 
 import pandas as pd
 import pytest
+from helpers.cli import Result, bad_input, cli, ok
 
-from batchlab.cli import main
 from batchlab.store import SCHEMA_VERSION, Store, load
 from batchlab.study import builtin_studies, load_study
-
-
-class Result(NamedTuple):
-    rc: int
-    out: str
-    err: str
-
-
-def cli(*args: object) -> Result:
-    """``batchlab ARGS`` in this process: the exit code and what it wrote to stdout/stderr.
-
-    rich and click look up ``sys.stdout``/``sys.stderr`` when they write, so redirecting them
-    captures everything (this also works in module-scoped fixtures, unlike ``capsys``)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main([str(a) for a in args])
-    return Result(rc, out.getvalue(), err.getvalue())
-
-
-def ok(result: Result) -> Result:
-    assert result.rc == 0, f"exit code {result.rc}\nstdout:\n{result.out}\nstderr:\n{result.err}"
-    assert "Traceback" not in result.err, result.err
-    return result
 
 
 def has_row_for(table: str, batch_size: int) -> bool:
     """Whether a printed summary table has a cell holding exactly ``batch_size``."""
     return re.search(rf"(^|[\s│┃]){batch_size}([\s│┃]|$)", table, re.M) is not None
-
-
-def bad_input(result: Result, *needles: str) -> None:
-    """Exit code 2, no traceback, and every needle in the message on stderr."""
-    assert result.rc == 2, f"exit code {result.rc}\nstdout:\n{result.out}\nstderr:\n{result.err}"
-    assert "Traceback" not in result.err + result.out
-    message = " ".join(result.err.split())  # rich may wrap a long message
-    for needle in needles:
-        assert needle in message, f"{needle!r} not in the message:\n{result.err}"
 
 
 # ---- the shared store ------------------------------------------------------------------

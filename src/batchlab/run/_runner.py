@@ -197,6 +197,10 @@ def run_study(
     progress = progress or Progress()
     st, owned = _open_store(store)
     try:
+        if st.readonly:  # say so at once, unless the study is there, finished: nothing to write
+            stored = st.get_study(study.name)
+            if not stored or stored["spec_hash"] != study.spec_hash or stored["status"] != "done":
+                st.check_writable()
         dataset, plans = prepare(
             study, st, new=new, max_trials=max_trials, max_cohort_size=max_cohort_size
         )

@@ -7,6 +7,7 @@ leaves either a whole chunk or nothing of it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -48,6 +49,17 @@ def default_store_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_NAME)
 
 
+def _why_not_writable(path: Path) -> str | None:
+    """Why the store file (or its folder, where SQLite keeps the WAL's files) cannot be
+    written by this process, or None. (As root, permissions never refuse: see ``readonly``.)"""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file {str(path)!r} is not writable"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {str(folder)!r} is not writable"
+    return None
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -79,6 +91,41 @@ def _insert(con, table: str, frame, schema, columns: tuple[str, ...], where: str
         raise StoreError(f"{where}: {table} rows already stored ({exc})") from None
 
 
+def _damaged(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return any(
+        words in text for words in ("malformed", "not a database", "disk image", "encrypted")
+    )
+
+
+def _read_only(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text
+
+
+def _guarded(cls):
+    """Wrap every public method of the store (and ``_require``) so that an ``sqlite3.Error``
+    leaves it as a :class:`StoreError` naming the file and what to do (never a raw SQLite
+    traceback)."""
+    for name, member in list(vars(cls).items()):
+        if (name.startswith("_") and name != "_require") or not callable(member):
+            continue
+
+        def guard(method):
+            @functools.wraps(method)
+            def wrapper(self, *args, **kwargs):
+                try:
+                    return method(self, *args, **kwargs)
+                except sqlite3.Error as exc:
+                    raise self._error(exc) from None
+
+            return wrapper
+
+        setattr(cls, name, guard(member))
+    return cls
+
+
+@_guarded
 class Store:
     """A batchlab store (an SQLite file).
 
@@ -87,6 +134,15 @@ class Store:
             memory, gone when closed.
         create: make a new store when the file does not exist (else StoreError).
         timeout: seconds a write waits for another process's transaction.
+        readonly: ``None`` (default): read-write when the file and its folder can be written,
+            else read-only; ``True``: read-only (SQLite's ``mode=ro``); ``False``: read-write
+            or a StoreError saying why not.
+
+    A read-only store can be read (``ls``, ``show``, ``export``, ``report``, ``plot``);
+    writing to it is a StoreError naming the file and what to do. In a folder that cannot
+    be written, SQLite cannot make the WAL's ``-shm`` file, so such a store is opened
+    ``immutable`` (when no write-ahead log is pending). Every SQLite error is a
+    :class:`StoreError` naming the file: a damaged file, a locked or read-only store.
 
     Use as a context manager, or call :meth:`close`.
     """
@@ -97,8 +153,10 @@ class Store:
         *,
         create: bool = True,
         timeout: float = BUSY_TIMEOUT_S,
+        readonly: bool | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
+        self.timeout = float(timeout)
         memory = str(path) == MEMORY
         if not memory and self.path.is_dir():
             raise StoreError(f"store path {str(self.path)!r} is a directory, not a file")
@@ -110,25 +168,111 @@ class Store:
                     f"cannot create store {str(self.path)!r}: folder "
                     f"{str(self.path.parent)!r} does not exist"
                 )
+            if readonly:
+                raise StoreError(f"no store at {str(self.path)!r} (asked to open it read-only)")
+        why_not = None if memory else _why_not_writable(self.path)
+        if readonly is False and why_not:
+            raise StoreError(f"store {str(self.path)!r} cannot be written: {why_not}")
+        if readonly:
+            why_not = why_not or "it was opened read-only"
+        self.readonly_reason: str | None = why_not
+        """Why the store is read-only, or None when it can be written."""
+        if why_not and not self.path.exists():
+            raise StoreError(f"cannot create store {str(self.path)!r}: {why_not}")
         try:
-            target = MEMORY if memory else self.path
-            self._con = sqlite3.connect(target, timeout=timeout, isolation_level=None)
+            self._con = self._connect(memory, timeout)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open store {str(self.path)!r}: {exc}") from None
         try:
             self._con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._con.execute("PRAGMA journal_mode = WAL")
+            if not self.readonly:
+                self._con.execute("PRAGMA journal_mode = WAL")
+                self._con.execute("PRAGMA synchronous = NORMAL")
             self._con.execute("PRAGMA foreign_keys = ON")
-            self._con.execute("PRAGMA synchronous = NORMAL")
             self._init_schema()
         except sqlite3.DatabaseError as exc:
             self._con.close()
+            if _damaged(exc):
+                raise self._error(exc) from None
+            if _read_only(exc) and readonly is None and not self.readonly:
+                # the file system refused a write that the permissions allowed: read-only
+                self.__init__(path, create=create, timeout=timeout, readonly=True)
+                return
             raise StoreError(
                 f"{str(self.path)!r} is not a readable batchlab store (SQLite: {exc})"
             ) from None
         except BaseException:
             self._con.close()
             raise
+
+    def _connect(self, memory: bool, timeout: float) -> sqlite3.Connection:
+        if memory:
+            return sqlite3.connect(MEMORY, timeout=timeout, isolation_level=None)
+        if not self.readonly:
+            return sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        uri = self.path.resolve().as_uri()
+        con = sqlite3.connect(f"{uri}?mode=ro", timeout=timeout, isolation_level=None, uri=True)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.OperationalError:
+            # WAL readers need the -shm file: in a folder that cannot be written, and with
+            # no write-ahead log pending, the file is read as it stands (immutable).
+            con.close()
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"cannot read store {str(self.path)!r}: its folder cannot be written and "
+                    f"it has a pending write-ahead log {str(wal)!r}; open it once where it "
+                    "can be written (it is then checkpointed), or copy the three files to a "
+                    "writable folder"
+                ) from None
+            return sqlite3.connect(
+                f"{uri}?mode=ro&immutable=1", timeout=timeout, isolation_level=None, uri=True
+            )
+
+    @property
+    def readonly(self) -> bool:
+        """True when nothing can be written (see :attr:`readonly_reason`)."""
+        return self.readonly_reason is not None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        """The StoreError for an SQLite error: what happened to which file, and what to do."""
+        where = f"store {str(self.path)!r}"
+        text = str(exc).lower()
+        if _damaged(exc):
+            return StoreError(
+                f"{where} is damaged and cannot be read (SQLite: {exc}). Restore it from a "
+                f"copy, or rescue what is left with `sqlite3 {self.path} .recover | sqlite3 "
+                "rescued.db`; or use another --store"
+            )
+        if _read_only(exc) or self.readonly:
+            return self._read_only_error()
+        if "locked" in text or "busy" in text:
+            return StoreError(
+                f"{where} is busy: another process held it locked for more than "
+                f"{self.timeout:g} s (SQLite: {exc}); try again when it is done"
+            )
+        if "full" in text or "i/o" in text:
+            return StoreError(
+                f"{where}: SQLite could not write (SQLite: {exc}); check that the disk has "
+                "room and the file can be written"
+            )
+        return StoreError(f"{where}: SQLite error: {exc}")
+
+    def check_writable(self) -> None:
+        """Raise the StoreError of a read-only store (naming the file, why, and what to do);
+        nothing when it can be written."""
+        if self.readonly:
+            raise self._read_only_error()
+
+    def _read_only_error(self) -> StoreError:
+        why = self.readonly_reason or "the file system refused to write it"
+        return StoreError(
+            f"store {str(self.path)!r} is read-only ({why}): it can be read (ls, show, export, "
+            "report, plot) but nothing can be written to it; make the file and its folder "
+            "writable, or run into another --store"
+        )
 
     # ---- connection -----------------------------------------------------------------
 
@@ -148,14 +292,17 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (no lock upgrade, so no deadlock)."""
+        if self.readonly:
+            raise self._read_only_error()
         try:
             self._con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"store {str(self.path)!r} is busy or read-only: {exc}") from None
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
         try:
             yield self._con
         except BaseException:
-            self._con.execute("ROLLBACK")
+            if self._con.in_transaction:  # SQLite may have rolled back already
+                self._con.execute("ROLLBACK")
             raise
         self._con.execute("COMMIT")
 
@@ -166,10 +313,17 @@ class Store:
         try:
             yield self._con
         finally:
-            self._con.execute("COMMIT")
+            if self._con.in_transaction:
+                self._con.execute("COMMIT")
 
     def _init_schema(self) -> None:
         version = self._schema_version()
+        if version is None and self.readonly:
+            tables = self._tables()
+            what = f"it holds tables {', '.join(sorted(tables))}" if tables else "it is empty"
+            raise StoreError(
+                f"{str(self.path)!r} is not a batchlab store ({what}), and it is read-only"
+            )
         if version is None:
             with self._write() as con:
                 version = self._schema_version()  # another process may have just made it
