@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,10 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from batchlab._format import plural
 from batchlab._suggest import ranked
 from batchlab.errors import StoreError
-from batchlab.store import _npz
-from batchlab.store._sql import DDL, SCHEMA_VERSION
+from batchlab.store import _claims, _npz
+from batchlab.store._sql import CLAIMS_DDL, DDL, SCHEMA_VERSION
 from batchlab.store.schema import (
     DIAGNOSTICS,
     HISTORY,
@@ -176,6 +178,10 @@ class Store:
         if readonly:
             why_not = why_not or "it was opened read-only"
         self.readonly_reason: str | None = why_not
+        self._depth = 0  # write transactions open (see transaction)
+        self.claimant: _claims.Owner | None = None
+        """The run that writes through this store, if it claims cohorts (a chunk of a cohort
+        claimed by another run is refused)."""
         """Why the store is read-only, or None when it can be written."""
         if why_not and not self.path.exists():
             raise StoreError(f"cannot create store {str(self.path)!r}: {why_not}")
@@ -291,24 +297,43 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (no lock upgrade, so no deadlock)."""
+        """One write transaction, taken at once (no lock upgrade, so no deadlock); inside
+        :meth:`transaction`, part of that one."""
         if self.readonly:
             raise self._read_only_error()
+        if self._depth:
+            yield self._con
+            return
         try:
             self._con.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise self._error(exc) from None
+        self._depth += 1
         try:
             yield self._con
         except BaseException:
             if self._con.in_transaction:  # SQLite may have rolled back already
                 self._con.execute("ROLLBACK")
             raise
+        finally:
+            self._depth -= 1
         self._con.execute("COMMIT")
 
     @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction around several calls: what they read, decide and write is
+        one atomic step, which no other process interleaves (the writes of the store's
+        methods inside it join it). Everything is rolled back on an error."""
+        with self._write():
+            yield self
+
+    @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: several SELECTs see the same snapshot."""
+        """One read transaction: several SELECTs see the same snapshot (inside a write
+        transaction, that one's)."""
+        if self._con.in_transaction:
+            yield self._con
+            return
         self._con.execute("BEGIN")
         try:
             yield self._con
@@ -348,6 +373,9 @@ class Store:
                 f"{version}; this batchlab reads up to {SCHEMA_VERSION}); upgrade batchlab "
                 "to read it"
             )
+        if not self.readonly and "claims" not in self._tables():
+            with self._write() as con:  # added after schema version 1 (see _sql.py)
+                con.execute(CLAIMS_DDL)
 
     def _tables(self) -> set[str]:
         rows = self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -448,10 +476,127 @@ class Store:
             cursor = con.execute("DELETE FROM studies WHERE name = ?", (name,))
             return cursor.rowcount > 0
 
+    def update_spec(self, name: str, spec: Mapping[str, Any], spec_hash: str) -> None:
+        """Replace a study's stored spec by one that trains the same trials (a new
+        description or analysis settings); its rows stay."""
+        spec_json = json.dumps(spec, sort_keys=True, allow_nan=False)
+        with self._write() as con:
+            self._require(name)
+            con.execute(
+                "UPDATE studies SET spec_json = ?, spec_hash = ? WHERE name = ?",
+                (spec_json, spec_hash, name),
+            )
+
+    def extend_study(
+        self,
+        name: str,
+        spec: Mapping[str, Any],
+        spec_hash: str,
+        epochs: int,
+        trials: pd.DataFrame,
+    ) -> None:
+        """Grow a stored study in place: every trial now trains ``epochs`` epochs (its cohort
+        continues from its checkpoint), and ``trials`` (a trials table of new trials, ids and
+        cohorts not yet used) are added, with their cohorts. Nothing stored is removed.
+
+        Raises StoreError when ``epochs`` is fewer than a trial's, or a new trial or cohort
+        is already there.
+        """
+        trials = trials.copy()
+        trials["study"] = name
+        trials["status"] = "pending"
+        trials = conform(trials, TRIALS, "trials table")
+        spec_json = json.dumps(spec, sort_keys=True, allow_nan=False)
+        with self._write() as con:
+            self._require(name)
+            most = con.execute("SELECT max(epochs) FROM trials WHERE study = ?", (name,))
+            most = most.fetchone()[0] or 0
+            if epochs < most:
+                raise StoreError(
+                    f"study {name!r}: cannot shorten its trials from {most} to "
+                    f"{plural(epochs, 'epoch')}"
+                )
+            con.execute(
+                "UPDATE studies SET spec_json = ?, spec_hash = ?, status = 'pending' "
+                "WHERE name = ?",
+                (spec_json, spec_hash, name),
+            )
+            con.execute("UPDATE trials SET epochs = ? WHERE study = ?", (epochs, name))
+            con.execute(
+                "UPDATE cohorts SET status = CASE WHEN epochs_done > 0 THEN 'running' "
+                "ELSE 'pending' END WHERE study = ? AND epochs_done < ?",
+                (name, epochs),
+            )
+            con.execute(
+                "UPDATE trials SET status = 'running' WHERE study = ? AND cohort IN "
+                "(SELECT cohort FROM cohorts WHERE study = ? AND status = 'running')",
+                (name, name),
+            )
+            if len(trials):
+                _insert(con, "trials", trials, TRIALS, _TRIALS_SQL_COLUMNS, f"study {name!r}")
+                try:
+                    con.executemany(
+                        "INSERT INTO cohorts (study, cohort) VALUES (?, ?)",
+                        [(name, c) for c in dict.fromkeys(trials["cohort"])],
+                    )
+                except sqlite3.IntegrityError:
+                    raise StoreError(f"study {name!r}: a new cohort is already there") from None
+
+    def has_progress(self, name: str) -> bool:
+        """Whether any epoch of the study has been committed."""
+        self._require(name)
+        row = self._con.execute(
+            "SELECT 1 FROM cohorts WHERE study = ? AND epochs_done > 0 LIMIT 1", (name,)
+        ).fetchone()
+        return row is not None
+
+    # ---- claims: which run trains which cohort (see _claims.py) --------------------
+
+    def claims(self, study: str, *, live: bool = False) -> dict[str, _claims.Claim]:
+        """The study's claims by cohort (only those of live owners, with ``live``)."""
+        found = _claims.rows(self._con, study)
+        return {c: claim for c, claim in found.items() if claim.live() or not live}
+
+    def claim(
+        self, study: str, cohorts: list[str], owner: _claims.Owner
+    ) -> dict[str, _claims.Claim]:
+        """Claim ``cohorts`` of ``study`` for ``owner``, in one transaction: those that are
+        free, stale or its own. Returns the others' live claims, by cohort. The study is
+        ``running`` when anything was claimed."""
+        with self._write() as con:
+            self._require(study)
+            others = _claims.take(con, study, cohorts, owner)
+            if len(others) < len(cohorts):
+                con.execute("UPDATE studies SET status = 'running' WHERE name = ?", (study,))
+        return others
+
+    def release(self, study: str, owner: _claims.Owner, *, stopped: bool = False) -> None:
+        """Drop ``owner``'s claims on ``study``. With ``stopped`` (a run that ended before
+        its cohorts did: Ctrl-C, an error), an unfinished study that no other live run
+        holds is marked ``interrupted``."""
+        with self._write() as con:
+            con.execute("DELETE FROM claims WHERE study = ? AND token = ?", (study, owner.token))
+            if stopped and not self.claims(study, live=True):
+                con.execute(
+                    "UPDATE studies SET status = 'interrupted' WHERE name = ? AND status != 'done'",
+                    (study,),
+                )
+
+    def beat(self, owner: _claims.Owner) -> None:
+        """Refresh the heartbeat of every claim of ``owner``."""
+        with self._write() as con:
+            con.execute(
+                "UPDATE claims SET heartbeat = ? WHERE token = ?", (time.time(), owner.token)
+            )
+
     def studies(self) -> pd.DataFrame:
         """One row per study: name, status, trials, cohorts, epochs, epochs_done,
         epochs_planned (the last two count trial-epochs: rows of history done, and
-        trials x epochs), spec_hash, created."""
+        trials x epochs), spec_hash, created.
+
+        The status is ``pending`` (never run), ``running`` (a live run holds some of its
+        cohorts), ``interrupted`` (stopped before its end: Ctrl-C, an error, a killed run;
+        running the study again resumes it) or ``done``."""
         query = """
             SELECT s.name, s.status,
                    (SELECT count(*) FROM trials t WHERE t.study = s.name),
@@ -473,7 +618,10 @@ class Store:
             "created": "str",
         }
         with self._read() as con:
-            rows = con.execute(query).fetchall()
+            rows = [list(r) for r in con.execute(query).fetchall()]
+            for row in rows:  # a run that is gone (killed) left it 'running': it is not
+                if row[1] == "running" and not self.claims(row[0], live=True):
+                    row[1] = "interrupted"
         frame = pd.DataFrame(rows, columns=list(columns))
         frame["epochs"] = frame["epochs"].fillna(0)
         return conform(frame, columns, "studies") if rows else empty(columns)
@@ -547,6 +695,15 @@ class Store:
                 raise StoreError(f"{where} is already done")
             if epoch < done_before:
                 raise StoreError(f"{where}: epoch {epoch} is behind the stored {done_before}")
+            claim = _claims.rows(con, study).get(cohort)
+            mine = self.claimant is not None and claim is not None
+            mine = mine and claim.token == self.claimant.token
+            if claim is not None and not mine and (self.claimant is not None or claim.live()):
+                raise StoreError(
+                    f"{where} is being trained by another run ({claim}), which took it over "
+                    "from this one; this run stops here. Run the study again when that run "
+                    "has ended, if anything is left"
+                )
             members = {
                 t
                 for (t,) in con.execute(
