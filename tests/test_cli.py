@@ -517,3 +517,25 @@ def test_help_and_no_arguments():
     assert "run" in ok(cli("--help")).out
     # no_args_is_help: click prints the help and exits with a usage code
     assert cli().rc in (0, 2)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["demo"], ["ls"], ["recommend"], ["studies"], ["studies", "show"], ["scratch"]],
+    ids=lambda c: " ".join(c) or "batchlab",
+)
+def test_help_shows_no_type_for_flags(command):
+    # typer prints each option's type; a flag (--quiet, --new, --json, --help) takes none
+    text = ok(cli(*command, "--help")).out
+    assert "--help" in text and "<bool>" not in text, text
+
+
+def test_a_results_repr_counts_in_words():
+    from batchlab._results import Results
+    from batchlab.store import Tables
+
+    history = pd.DataFrame({"trial": [0], "epoch": [1]})
+    tables = Tables({"name": "one"}, pd.DataFrame({"trial": [0]}), history, pd.DataFrame())
+    assert repr(Results(tables, lambda cohort: None)) == (
+        "Results('one': 1 trial, 1 epoch, 1 history row)"
+    )
