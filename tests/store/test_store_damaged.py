@@ -84,6 +84,17 @@ def test_a_store_opened_read_only_reads_and_refuses_writes_by_name(tmp_path):
         Store(tmp_path / "absent.db", readonly=True)
 
 
+def test_a_finished_study_runs_again_from_a_read_only_store(tmp_path):
+    from batchlab.run import run_study
+
+    path, study = tmp_path / "done.db", tiny_study("done", epochs=1)
+    run_study(study, store=path)
+    with Store(path, readonly=True) as store:
+        again = run_study(study, store=store)  # nothing to train, nothing to write
+        assert again.epochs_trained == 0 and again.finished
+        assert len(store.history("done")) == 4
+
+
 # ---- permissions: a chmod 444 file, a chmod 555 folder ------------------------------------
 
 

@@ -52,7 +52,10 @@ def run_and_show(
             bars.close()
     name = result.study.name
     if not result.finished:
-        cohorts = ", ".join(f"{c} ({who})" for c, who in result.cohorts_elsewhere.items())
+        owners: dict[str, list[str]] = {}
+        for cohort, owner in result.cohorts_elsewhere.items():
+            owners.setdefault(owner, []).append(cohort)
+        cohorts = "; ".join(f"{', '.join(c)} ({owner})" for owner, c in owners.items())
         trained = ", ".join(result.cohorts_run) or "nothing"
         err().print(
             f"study {name!r} is also being run by another process, which is training "

@@ -56,6 +56,9 @@ def register(
     study of its name (see the module's rules). Returns the cohorts to run, with the trial
     ids and cohort ids the store holds."""
     name = study.name
+    stored = store.get_study(name)
+    if stored is not None and stored["spec_hash"] == study.spec_hash:
+        return stored_plans(study, plans, store.trials(name))  # nothing to write
     with store.transaction():
         stored = store.get_study(name)
         if stored is not None and stored["spec_hash"] != study.spec_hash:

@@ -266,7 +266,8 @@ def run_study(
             done = st.cohort_epochs_done(study.name)  # as of the claims: nobody else writes
             pending = [p for p in _unfinished(plans, done) if p.cohort not in elsewhere]
             skipped = tuple(p.cohort for p in plans if done.get(p.cohort, 0) >= p.epochs)
-            progress.study(study, plans, done)
+            if pending or not elsewhere:  # the cohorts this run trains, or finished
+                progress.study(study, [p for p in plans if p.cohort not in elsewhere], done)
             start = time.perf_counter()
             try:
                 compile_s = _execute(

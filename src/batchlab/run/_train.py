@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from batchlab._results import Results
-from batchlab.errors import SpecError
+from batchlab.errors import SpecError, StoreError
 from batchlab.study import Diagnostics, Optimizer, Study, Sweep, sgd
 
 
@@ -160,7 +160,14 @@ def train(
 
     study = _study({k: v for k, v in locals().items() if k not in ("store", "progress")})
     if store is not None:
-        run_study(study, store=store, progress=progress)
+        report = run_study(study, store=store, progress=progress)
+        if not report.finished:
+            who = ", ".join(f"{c} ({owner})" for c, owner in report.cohorts_elsewhere.items())
+            raise StoreError(
+                f"study {study.name!r} in store {str(report.store)!r} is also being trained by "
+                f"another process: {who}; load it with bl.load({study.name!r}, store=...) "
+                "once that has ended"
+            )
         return Results.load(study.name, store=store)
     with Store(MEMORY) as st:
         run_study(study, store=st, progress=progress, commit_seconds=math.inf)
