@@ -353,3 +353,14 @@ def test_spec_hash_is_stable_and_sensitive():
 def test_n_trials():
     study = Study.from_dict(with_("sweep.momentum", [0.0, 0.9]))
     assert study.n_trials == 2 * 3 * 2 * 2
+
+
+def test_a_grid_is_counted_by_arithmetic():
+    study = Study.from_dict(with_("sweep.seeds", 10**9))
+    assert study.sweep.n_seeds == 10**9 and study.sweep.n_pairs == 2 * 3
+    assert study.n_trials == 2 * 3 * 10**9  # at once: seeds 0..10**9-1 are never built
+    assert study.grid_shape == "2 batch sizes x 3 learning rates x 1 momentum x 1000000000 seeds"
+    points = Study.from_dict(with_("sweep.momentum", [0.0, 0.9])).replace(
+        points=[{"batch_size": 8, "learning_rate": 0.1}]
+    )
+    assert points.grid_shape == "1 point x 2 momenta x 2 seeds"
