@@ -9,6 +9,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 from helpers.cli import cli, env, ok
 from helpers.rows import COMPARED, rows
 
@@ -84,3 +85,31 @@ def test_ctrl_c_says_what_was_saved_and_the_same_command_resumes(tmp_path):
     assert len(resumed) == TOTAL
     pd.testing.assert_frame_equal(resumed[COMPARED], rows(reference, "ctrl-c")[COMPARED])
     assert "done" in ok(cli("ls", "--store", store)).out
+
+
+def test_a_ctrl_c_whose_exception_was_dropped_still_stops_the_run():
+    # In a garbage-collection callback (JAX has one) Python drops the KeyboardInterrupt; the
+    # run remembers the signal and its next progress call raises it again.
+    from batchlab.run._interrupt import Checked, Interrupts
+
+    calls = []
+
+    class Seen:
+        def epoch(self, *args):
+            calls.append(args)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with Interrupts() as interrupts:
+            progress = Checked(Seen(), interrupts)
+            progress.epoch("bs8-sgd", 1)
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                pass  # dropped, as in a gc callback
+            with pytest.raises(KeyboardInterrupt):
+                progress.epoch("bs8-sgd", 2)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert calls == [("bs8-sgd", 1)]

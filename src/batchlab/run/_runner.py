@@ -20,6 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from batchlab._format import plural
 from batchlab._suggest import did_you_mean
 from batchlab.errors import SpecError
 from batchlab.run._claims import Claims
+from batchlab.run._interrupt import Checked, Interrupts
 from batchlab.run._register import register
 from batchlab.run.plan import MAX_TRIALS, CohortPlan, check_size, plan
 from batchlab.store import Store
@@ -244,8 +246,35 @@ def run_study(
     study = load_study(source)
     if overrides:
         study = study.replace(**overrides)
-    progress = progress or Progress()
-    st, owned = _open_store(store)
+    with Interrupts() as interrupts:
+        return _run(
+            study,
+            _open_store(store),
+            Checked(progress or Progress(), interrupts),
+            new=new,
+            max_trials=max_trials,
+            max_cohort_size=max_cohort_size,
+            commit_seconds=commit_seconds,
+            executor=executor,
+            ray_address=ray_address,
+            ray_options=ray_options,
+        )
+
+
+def _run(
+    study: Study,
+    opened: tuple[Store, bool],
+    progress,
+    *,
+    new,
+    max_trials,
+    max_cohort_size,
+    commit_seconds,
+    executor,
+    ray_address,
+    ray_options,
+) -> RunReport:
+    st, owned = opened
     try:
         if st.readonly:  # say so at once, unless the study is there, finished: nothing to write
             stored = st.get_study(study.name)
@@ -356,6 +385,20 @@ def resume_point(st: Store, study: str, cohort: str, done: dict[str, int]):
     return epoch, checkpoint[1]
 
 
+@contextmanager
+def compile_pool() -> Iterator[ThreadPoolExecutor]:
+    """The background thread in which the next cohorts compile. On Ctrl-C (or an error) the
+    compilations not yet begun are cancelled, so the run stops after the one under way
+    rather than after every queued cohort has compiled."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile")
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
 def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> dict[str, float]:
     """The local executor: every pending cohort in this process, one after the other, the
     next ones compiling in a background thread meanwhile. Returns compile seconds by cohort."""
@@ -364,7 +407,7 @@ def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> di
     shared = Shared()  # Keras's initial weights per seed, the statistics programs
     cohorts = [new_cohort(study, p, dataset, shared) for p in pending]
     compile_s = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile") as pool:
+    with compile_pool() as pool:
         for cohort in cohorts:
             cohort.prepare(pool)
         for p, cohort in zip(pending, cohorts, strict=True):
