@@ -15,7 +15,6 @@ Three parts:
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import re
 import sqlite3
@@ -24,47 +23,15 @@ from typing import NamedTuple
 
 import pandas as pd
 import pytest
+from helpers.cli import Result, bad_input, cli, ok
 
-from batchlab.cli import main
 from batchlab.store import SCHEMA_VERSION, Store, load
 from batchlab.study import builtin_studies, load_study
-
-
-class Result(NamedTuple):
-    rc: int
-    out: str
-    err: str
-
-
-def cli(*args: object) -> Result:
-    """``batchlab ARGS`` in this process: the exit code and what it wrote to stdout/stderr.
-
-    rich and click look up ``sys.stdout``/``sys.stderr`` when they write, so redirecting them
-    captures everything (this also works in module-scoped fixtures, unlike ``capsys``)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main([str(a) for a in args])
-    return Result(rc, out.getvalue(), err.getvalue())
-
-
-def ok(result: Result) -> Result:
-    assert result.rc == 0, f"exit code {result.rc}\nstdout:\n{result.out}\nstderr:\n{result.err}"
-    assert "Traceback" not in result.err, result.err
-    return result
 
 
 def has_row_for(table: str, batch_size: int) -> bool:
     """Whether a printed summary table has a cell holding exactly ``batch_size``."""
     return re.search(rf"(^|[\s│┃]){batch_size}([\s│┃]|$)", table, re.M) is not None
-
-
-def bad_input(result: Result, *needles: str) -> None:
-    """Exit code 2, no traceback, and every needle in the message on stderr."""
-    assert result.rc == 2, f"exit code {result.rc}\nstdout:\n{result.out}\nstderr:\n{result.err}"
-    assert "Traceback" not in result.err + result.out
-    message = " ".join(result.err.split())  # rich may wrap a long message
-    for needle in needles:
-        assert needle in message, f"{needle!r} not in the message:\n{result.err}"
 
 
 # ---- the shared store ------------------------------------------------------------------
@@ -307,6 +274,8 @@ def base_spec(tmp_path) -> Path:
         # typer's own type check names the option but not the value it could not parse
         (["--epochs", "abc"], ["--epochs", "valid integer"]),
         (["--max-trials", "3"], ["4 trials", "max_trials = 3"]),
+        # counted by arithmetic: 10**9 seeds are refused at once, nothing is built
+        (["--seeds", "1000000000"], ["2000000000 trials", "x 1000000000 seeds"]),
         (["--commit-every", "-1"], ["--commit-every", "-1"]),
         (["--commit-every", "nan"], ["--commit-every", "nan"]),
     ],
@@ -548,3 +517,25 @@ def test_help_and_no_arguments():
     assert "run" in ok(cli("--help")).out
     # no_args_is_help: click prints the help and exits with a usage code
     assert cli().rc in (0, 2)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["demo"], ["ls"], ["recommend"], ["studies"], ["studies", "show"], ["scratch"]],
+    ids=lambda c: " ".join(c) or "batchlab",
+)
+def test_help_shows_no_type_for_flags(command):
+    # typer prints each option's type; a flag (--quiet, --new, --json, --help) takes none
+    text = ok(cli(*command, "--help")).out
+    assert "--help" in text and "<bool>" not in text, text
+
+
+def test_a_results_repr_counts_in_words():
+    from batchlab._results import Results
+    from batchlab.store import Tables
+
+    history = pd.DataFrame({"trial": [0], "epoch": [1]})
+    tables = Tables({"name": "one"}, pd.DataFrame({"trial": [0]}), history, pd.DataFrame())
+    assert repr(Results(tables, lambda cohort: None)) == (
+        "Results('one': 1 trial, 1 epoch, 1 history row)"
+    )

@@ -95,7 +95,7 @@ INVALID = [
     ("lr_rule", {"reference_batch_size": 0}, ["lr_rule.reference_batch_size = 0", ">= 1"]),
     ("loss", "hinge", ["loss = 'hinge'", "'crossentropy'", "'mse'"]),
     ("dataset", "blob", ["dataset = 'blob'", "did you mean 'blobs'", "mnist1d"]),
-    ("dataset", 3, ["dataset = 3", "expected a string"]),
+    ("dataset", 3, ["dataset = 3", "builtin dataset name", ".csv", "Dataset"]),
     ("model", {"kind": "rnn"}, ["model.kind = 'rnn'", "'mlp', 'cnn1d', 'import'"]),
     ("model", {"hidden": [50]}, ["model has no 'kind'"]),
     ("model", {"kind": "mlp", "hidden": [50, 0]}, ["model.hidden[1] = 0", ">= 1"]),
@@ -335,7 +335,7 @@ def test_replace_overrides():
     assert gradients.diagnostics.epochs == (0, 2, 30)
     assert gradients.replace(epochs=1).diagnostics.epochs == (0, 1)
     assert gradients.replace(epochs=2).diagnostics.epochs == (0, 2)
-    with pytest.raises(SpecError, match=r"beyond the study's 1 epochs"):
+    with pytest.raises(SpecError, match=r"beyond the study's 1 epoch$"):
         gradients.replace(epochs=1, **{"diagnostics.epochs": [0, 2]})
     assert hash(gradients) == hash(load_study("seed004-gradients"))
     assert len({gradients, load_study("seed004-gradients"), study}) == 2
@@ -353,3 +353,14 @@ def test_spec_hash_is_stable_and_sensitive():
 def test_n_trials():
     study = Study.from_dict(with_("sweep.momentum", [0.0, 0.9]))
     assert study.n_trials == 2 * 3 * 2 * 2
+
+
+def test_a_grid_is_counted_by_arithmetic():
+    study = Study.from_dict(with_("sweep.seeds", 10**9))
+    assert study.sweep.n_seeds == 10**9 and study.sweep.n_pairs == 2 * 3
+    assert study.n_trials == 2 * 3 * 10**9  # at once: seeds 0..10**9-1 are never built
+    assert study.grid_shape == "2 batch sizes x 3 learning rates x 1 momentum x 1000000000 seeds"
+    points = Study.from_dict(with_("sweep.momentum", [0.0, 0.9])).replace(
+        points=[{"batch_size": 8, "learning_rate": 0.1}]
+    )
+    assert points.grid_shape == "1 point x 2 momenta x 2 seeds"

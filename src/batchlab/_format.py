@@ -22,6 +22,16 @@ def _missing(value: Any) -> bool:
     return value is None or not math.isfinite(value)
 
 
+def plural(n: int, word: str) -> str:
+    """``1 epoch``, ``2 epochs``: a count and its noun, singular for one.
+
+    Example:
+        >>> plural(1, "epoch"), plural(3, "batch size")
+        ('1 epoch', '3 batch sizes')
+    """
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def num(value: float | None) -> str:
     """A count or a cost: whole numbers with separators from 100 up, else 3 significant digits.
 

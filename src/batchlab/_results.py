@@ -52,7 +52,7 @@ class Results:
             >>> path = os.path.join(tempfile.mkdtemp(), "doc.db")
             >>> _ = bl.train("blobs", batch_size=[32, 64], epochs=1, name="tiny", store=path)
             >>> Results.load("tiny", store=path)
-            Results('tiny': 2 trials, 1 epochs, 2 history rows)
+            Results('tiny': 2 trials, 1 epoch, 2 history rows)
         """
         from batchlab.store import Store, load
 
@@ -67,10 +67,12 @@ class Results:
         return cls(tables, checkpoints)
 
     def __repr__(self) -> str:
+        from batchlab._format import plural
+
+        epochs = int(self.history.epoch.max()) if len(self.history) else 0
         return (
-            f"Results({self.name!r}: {len(self.trials)} trials, "
-            f"{self.history.epoch.max() if len(self.history) else 0} epochs, "
-            f"{len(self.history)} history rows)"
+            f"Results({self.name!r}: {plural(len(self.trials), 'trial')}, "
+            f"{plural(epochs, 'epoch')}, {plural(len(self.history), 'history row')})"
         )
 
     # ---- in a notebook --------------------------------------------------------------

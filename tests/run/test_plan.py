@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
+import tracemalloc
 
 import pytest
 
@@ -79,6 +81,25 @@ def test_expand_checks_the_training_set_and_max_trials():
     with pytest.raises(SpecError, match=r"18 trials .* more than max_trials = 10"):
         expand(big, n_train=500, max_trials=10)
     assert len(expand(big, n_train=500, max_trials=18)) == 18
+
+
+def test_a_huge_grid_is_refused_at_once_naming_the_axes():
+    # Issue 12: seeds = 10**9 used to build the whole grid (24 GB) before max_trials.
+    study = grid(batch_size=[8, 16, "full"], learning_rate=[0.1], seeds=10**9)
+    tracemalloc.start()
+    tic = time.perf_counter()
+    try:
+        assert study.n_trials == 3 * 10**9
+        with pytest.raises(SpecError) as caught:
+            plan(study, n_train=500)
+        seconds = time.perf_counter() - tic
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(caught.value)
+    assert "3000000000 trials" in message and "max_trials = 10000" in message
+    assert "3 batch sizes x 1 learning rate x 1 momentum x 1000000000 seeds" in message
+    assert seconds < 1.0 and peak < 1_000_000, (seconds, peak)
 
 
 def test_plan_groups_by_batch_size():

@@ -4,6 +4,7 @@ One local Ray (2 CPUs) serves the module's API tests; the CLI test starts and st
 as a user's `batchlab run --executor ray` does.
 """
 
+import os
 import subprocess
 import sys
 import time
@@ -171,18 +172,23 @@ def test_diagnostics_measured_in_workers_equal_local_ones(local_ray, tmp_path):
 
 
 def test_a_model_error_in_a_worker_is_raised_as_batchlab_s(local_ray, tmp_path):
-    # ten output units for blobs' three classes: the worker builds it, its Cohort refuses it
+    # The driver checks the model before anything is stored (three outputs, as blobs needs);
+    # a worker builds ten output units for the three classes: its Cohort refuses it.
     module = tmp_path / "ten_outputs.py"
     module.write_text(
+        "import os\n"
         "import keras\n"
         "def build():\n"
-        "    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(10, 'softmax')])\n"
+        f"    width = 3 if os.getpid() == {os.getpid()} else 10\n"
+        "    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(width, 'softmax')])\n"
     )
     spec = Study.from_dict(
         {**SPEC, "name": "bad-model", "model": {"kind": "import", "path": f"{module}:build"}}
     )
     with pytest.raises(ModelError, match="10 units.*3 classes"):
         run_study(spec, store=tmp_path / "bad.db", executor="ray")
+    with Store(tmp_path / "bad.db") as st:  # and the study is left interrupted, resumable
+        assert st.studies().status.tolist() == ["interrupted"]
 
 
 def test_bad_executor_settings_are_refused_by_name(tmp_path):

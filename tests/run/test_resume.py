@@ -1,5 +1,6 @@
 """Kill it, run it again: a study ends with exactly the rows an uninterrupted run writes."""
 
+import contextlib
 import random
 import signal
 import sqlite3
@@ -10,8 +11,9 @@ import time
 import numpy as np
 import pandas as pd
 from helpers.env import CI
+from helpers.rows import COMPARED, KEY
+from helpers.rows import rows as study_rows
 
-from batchlab._columns import EPOCH_METRICS as METRICS
 from batchlab.run import run_study
 from batchlab.store import Store
 
@@ -34,20 +36,6 @@ learning_rate = [0.01, 0.05]
 momentum = [0.9]
 seeds = 2
 """
-KEY = ["trial", "epoch"]
-COMPARED = [
-    "trial",
-    "cohort",
-    "seed",
-    "batch_size",
-    "learning_rate",
-    "momentum",
-    "epoch",
-    "updates",
-    "examples_seen",
-    *METRICS,
-    "diverged",
-]  # wall_seconds measures the machine
 
 
 def batchlab(*args, store):
@@ -72,9 +60,12 @@ def wait_for_progress(store, count, proc, timeout=120.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         if store.exists():
-            with sqlite3.connect(store, timeout=30) as con:
-                if con.execute("SELECT count(*) FROM history").fetchone()[0] > count:
-                    return
+            with contextlib.closing(sqlite3.connect(store, timeout=30)) as con:
+                try:
+                    if con.execute("SELECT count(*) FROM history").fetchone()[0] > count:
+                        return
+                except sqlite3.OperationalError:  # the file is there, its tables not yet
+                    pass
         time.sleep(0.1)
 
 
@@ -84,9 +75,7 @@ def registered(store):
 
 
 def rows(store):
-    with Store(store, create=False) as st:
-        h = st.history("kill-loop")
-    return h.sort_values(KEY).reset_index(drop=True)
+    return study_rows(store, "kill-loop")
 
 
 def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
@@ -110,6 +99,8 @@ def test_kill_loop_ends_with_the_uninterrupted_rows(tmp_path):
             partial = rows(store)
             assert not partial.duplicated(KEY).any()
             seen.append(len(partial))
+            with Store(store, create=False) as st:  # a killed run is not shown 'running'
+                assert st.studies().status.tolist() != ["running"]
     proc = batchlab(str(spec), store=store)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
@@ -155,16 +146,20 @@ def test_a_changed_spec_is_refused_with_the_difference_unless_new(tmp_path):
     spec.write_text(SPEC.replace("epochs = 100", "epochs = 1"))
     store = tmp_path / "s.db"
     run_study(spec, store=store)
-    spec.write_text(SPEC.replace("epochs = 100", "epochs = 1").replace("seeds = 2", "seeds = 3"))
+    rates = ("learning_rate = [0.01, 0.05]", "learning_rate = [0.01, 0.02]")
+    spec.write_text(SPEC.replace("epochs = 100", "epochs = 1").replace(*rates))
     try:
         run_study(spec, store=store)
     except SpecError as exc:
         message = str(exc)
     else:
         raise AssertionError("a changed spec was accepted")
-    assert "--new" in message and "-seeds = 2" in message and "+seeds = 3" in message
+    assert "--new" in message and "--name" in message and "more --epochs" in message
+    assert "-learning_rate = [0.01, 0.05]" in message
+    assert "+learning_rate = [0.01, 0.02]" in message
     report = run_study(spec, store=store, new=True)
-    assert report.epochs_trained == 3 and len(rows(store)) == 3 * 2 * 3
+    assert report.epochs_trained == 3 and len(rows(store)) == 3 * 2 * 2
+    assert sorted(rows(store).learning_rate.unique()) == [0.01, 0.02]
 
 
 def test_two_processes_two_studies_one_store(tmp_path):

@@ -74,3 +74,16 @@ def test_default_store_path(monkeypatch, tmp_path):
     with Store() as store:
         assert store.path == tmp_path / "env.db"
     assert (tmp_path / "env.db").exists()
+
+
+def test_a_store_without_the_claims_table_gets_it_when_opened_for_writing(tmp_path):
+    # claims came after schema version 1: older stores lack it; readers do without it
+    path = tmp_path / "older.db"
+    Store(path).close()
+    with sqlite3.connect(path) as con:
+        con.execute("DROP TABLE claims")
+    with Store(path, readonly=True) as store:
+        assert store.claims("any") == {} and store.studies().empty
+    with Store(path) as store:
+        tables = {r[0] for r in store._con.execute("SELECT name FROM sqlite_master")}
+        assert "claims" in tables and store.schema_version == SCHEMA_VERSION

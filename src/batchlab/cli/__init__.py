@@ -23,9 +23,10 @@ from typing import Annotated
 import typer
 
 from batchlab.cli import advice, figures, live, run, scratch, store, studies
-from batchlab.cli._common import err
+from batchlab.cli._common import Command, Group, err
 
 app = typer.Typer(
+    cls=Group,
     add_completion=False,
     no_args_is_help=True,
     help="batchlab: which batch size, which learning rate, and why.",
@@ -51,17 +52,17 @@ def _main(
     """batchlab: which batch size, which learning rate, and why."""
 
 
-app.command()(run.run)
-app.command()(run.demo)
-app.command("ls")(store.ls)
-app.command()(store.show)
-app.command()(store.export)
-app.command()(figures.plot)
-app.command()(figures.report)
-app.command()(advice.recommend)
-app.command("noise-scale")(advice.noise_scale)
-app.command()(live.watch)
-app.command()(live.serve)
+app.command(cls=Command)(run.run)
+app.command(cls=Command)(run.demo)
+app.command("ls", cls=Command)(store.ls)
+app.command(cls=Command)(store.show)
+app.command(cls=Command)(store.export)
+app.command(cls=Command)(figures.plot)
+app.command(cls=Command)(figures.report)
+app.command(cls=Command)(advice.recommend)
+app.command("noise-scale", cls=Command)(advice.noise_scale)
+app.command(cls=Command)(live.watch)
+app.command(cls=Command)(live.serve)
 app.add_typer(studies.app, name="studies")
 app.add_typer(scratch.app, name="scratch")
 
@@ -73,18 +74,39 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="batchlab")  # usage errors exit 2 by themselves
     except SystemExit as exc:
+        interrupt = _interrupt(exc)  # typer turns Ctrl-C into a silent exit 130
+        if interrupt is not None:
+            return _interrupted(interrupt)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BatchlabError as exc:
         err().print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         return 2
-    except KeyboardInterrupt:
-        err().print("interrupted: the store holds everything up to the last committed chunk")
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except Exception:
         traceback.print_exc()
         err().print("internal error: this is a bug in batchlab; please report it with the above")
         return 1
     return 0
+
+
+def _interrupt(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt an exit was raised from, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Say what an interrupted command saved (a run's message, batchlab.run.StudyInterrupted);
+    exit code 130."""
+    message = str(exc) or "interrupted: the store holds everything up to the last commit"
+    err().print(message, highlight=False, markup=False, soft_wrap=True)
+    return 130
 
 
 def entry() -> None:

@@ -10,8 +10,30 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 
+from batchlab import _format
 from batchlab.errors import SpecError
+
+
+class _FlagsShowNoType:
+    """Flags (``--quiet``, ``--help``...) show no ``<bool>`` in ``--help``: typer prints each
+    option's type, which a flag does not take."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)  # the help option included
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+        return params
+
+
+class Command(_FlagsShowNoType, TyperCommand):
+    """A ``batchlab`` command (``app.command(cls=Command)``)."""
+
+
+class Group(_FlagsShowNoType, TyperGroup):
+    """A ``batchlab`` command group (``typer.Typer(cls=Group)``)."""
 
 
 def _console(stderr: bool) -> Console:
@@ -67,6 +89,5 @@ def check_fraction(value: float, option: str) -> float:
     return value
 
 
-def plural(n: int, word: str) -> str:
-    """``1 epoch``, ``2 epochs``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+plural = _format.plural
+"""``1 epoch``, ``2 epochs`` (:func:`batchlab._format.plural`)."""

@@ -51,6 +51,21 @@ def run_and_show(
         if bars is not None:
             bars.close()
     name = result.study.name
+    if not result.finished:
+        owners: dict[str, list[str]] = {}
+        for cohort, owner in result.cohorts_elsewhere.items():
+            owners.setdefault(owner, []).append(cohort)
+        cohorts = "; ".join(f"{', '.join(c)} ({owner})" for owner, c in owners.items())
+        trained = ", ".join(result.cohorts_run) or "nothing"
+        err().print(
+            f"study {name!r} is also being run by another process, which is training "
+            f"{cohorts}; this run trained {trained}. Run the same command when it has "
+            "ended to see the whole summary (batchlab ls shows its status).",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        return result
     tables = load(name, store=result.store)
     if not quiet:
         spec_target = result.study.analysis.target_accuracy
@@ -64,10 +79,32 @@ def run_and_show(
 
 def run(
     spec: Annotated[str, typer.Argument(help="A builtin study name or a study TOML file.")],
-    seeds: Annotated[int | None, typer.Option(help="Override the number of seeds.")] = None,
-    epochs: Annotated[int | None, typer.Option(help="Override the epochs.")] = None,
+    seeds: Annotated[
+        int | None,
+        typer.Option(help="Override the number of seeds (more seeds grow a stored study)."),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(help="Override the epochs (more epochs grow a stored study)."),
+    ] = None,
     store: StoreOpt = None,
-    new: Annotated[bool, typer.Option(help="Replace a stored study whose spec differs.")] = False,
+    new: Annotated[
+        bool,
+        typer.Option(
+            help="Replace a stored study whose spec differs (deletes its results). Without "
+            "it, a stored study is resumed where it stopped, or grown in place when only "
+            "--epochs or --seeds grew (each cohort continues from its checkpoint; new seeds "
+            "are added as new trials); a new description or analysis settings are taken; "
+            "other changes are refused.",
+        ),
+    ] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Run the study under this name: a variant, which leaves the stored study "
+            "of the spec's name alone."
+        ),
+    ] = None,
     max_trials: Annotated[int, typer.Option(help="Refuse grids larger than this.")] = 10_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     report: Annotated[
@@ -103,7 +140,8 @@ def run(
         raise SpecError(f"--executor = {executor!r}: use one of {', '.join(EXECUTORS)}")
     if ray_address is not None and executor != "ray":
         raise SpecError(f"--ray-address = {ray_address!r}: it needs --executor ray")
-    overrides = {k: v for k, v in dict(seeds=seeds, epochs=epochs).items() if v is not None}
+    changes = dict(seeds=seeds, epochs=epochs, name=name)
+    overrides = {k: v for k, v in changes.items() if v is not None}
     run_and_show(
         spec,
         store=store,

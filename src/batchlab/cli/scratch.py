@@ -7,12 +7,14 @@ from typing import Annotated
 
 import typer
 
-from batchlab.cli._common import out
+from batchlab.cli._common import Command, Group, out
 
-app = typer.Typer(no_args_is_help=True, help="The from-scratch NumPy network (seed 002).")
+app = typer.Typer(
+    cls=Group, no_args_is_help=True, help="The from-scratch NumPy network (seed 002)."
+)
 
 
-@app.command("logic")
+@app.command("logic", cls=Command)
 def scratch_logic(
     epochs: Annotated[int, typer.Option(help="Epochs per flavor.")] = 500,
     plot: Annotated[Path | None, typer.Option(help="Draw the three error curves here.")] = None,

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from batchlab.cli._common import out
+from batchlab.cli._common import Command, Group, out
 
 app = typer.Typer(
+    cls=Group,
     help="The builtin studies (one per experiment of the seeds); `show NAME` prints one's TOML.",
     invoke_without_command=True,
 )
@@ -31,7 +32,7 @@ def studies(ctx: typer.Context):
     out().print(table)
 
 
-@app.command("show")
+@app.command("show", cls=Command)
 def show(
     name: Annotated[str, typer.Argument(help="A builtin study's name (see `batchlab studies`).")],
 ):

@@ -1,12 +1,13 @@
 """Planning and running studies: trials -> cohorts -> executor -> store."""
 
+from batchlab.run._register import spec_difference
 from batchlab.run._runner import (
     EXECUTORS,
     Chunk,
     Progress,
     RunReport,
+    StudyInterrupted,
     run_study,
-    spec_difference,
     train_chunks,
 )
 from batchlab.run._train import train
@@ -19,6 +20,7 @@ __all__ = [
     "CohortPlan",
     "Progress",
     "RunReport",
+    "StudyInterrupted",
     "expand",
     "plan",
     "run_study",

@@ -15,21 +15,25 @@ writes the store.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from batchlab._format import plural
 from batchlab._suggest import did_you_mean
 from batchlab.errors import SpecError
-from batchlab.run.plan import MAX_TRIALS, CohortPlan, plan, trials_frame
+from batchlab.run._claims import Claims
+from batchlab.run._interrupt import Checked, Interrupts
+from batchlab.run._register import register
+from batchlab.run.plan import MAX_TRIALS, CohortPlan, check_size, plan
 from batchlab.store import Store
 from batchlab.study import Study, load_study
 
@@ -64,6 +68,19 @@ class RunReport:
     """Cohort-epochs trained in this call."""
     seconds: float
     compile_seconds: dict[str, float] = field(default_factory=dict)
+    cohorts_elsewhere: dict[str, str] = field(default_factory=dict)
+    """Unfinished cohorts that another live run is training (``{"bs32-sgd": "pid 4242 on
+    this host"}``); this call left them to it. Empty when the study is finished."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether every cohort of the study has trained all its epochs."""
+        return not self.cohorts_elsewhere
+
+
+class StudyInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`run_study`: the message says what was saved (the study is marked
+    ``interrupted``; running it again resumes it)."""
 
 
 EXECUTORS = ("local", "ray")
@@ -101,15 +118,6 @@ class Chunk:
         )
 
 
-def spec_difference(old: dict, new: dict) -> str:
-    """A unified diff of two specs (``Study.to_dict()``) as TOML, for the 'changed spec'
-    refusal."""
-    from batchlab.study._toml import dumps
-
-    a, b = dumps(old).splitlines(), dumps(new).splitlines()
-    return "\n".join(difflib.unified_diff(a, b, "stored", "given", lineterm="", n=0))
-
-
 def _open_store(store) -> tuple[Store, bool]:
     if isinstance(store, Store):
         return store, False
@@ -117,27 +125,58 @@ def _open_store(store) -> tuple[Store, bool]:
 
 
 def prepare(study: Study, store: Store, *, new: bool, max_trials: int, max_cohort_size):
-    """Load the dataset, plan, and register the study (or check it matches the stored one)."""
+    """Check everything that can fail before anything is stored -- the grid's size, the
+    dataset, the batch sizes against it, the gradient statistics' names, the model (built
+    once: its output width, the loss) -- then register the study (see
+    :func:`batchlab.run._register.register`: create it, check it is the stored one, or
+    grow it). Returns the dataset and the cohorts as the store holds them."""
     from batchlab.data import load_dataset
 
+    check_size(study, max_trials)  # by arithmetic, before anything is loaded or built
     dataset = load_dataset(study.dataset, **study.dataset_options)
     plans = plan(study, dataset.n_train, max_cohort_size=max_cohort_size, max_trials=max_trials)
     if study.diagnostics.enabled:
-        diagnostic_quantities(study)  # names checked before anything is stored
+        diagnostic_quantities(study)
     stored = store.get_study(study.name)
-    if stored is not None and stored["spec_hash"] != study.spec_hash:
-        if not new:
-            raise SpecError(
-                f"study {study.name!r}: the store {str(store.path)!r} already holds a study of "
-                "that name with a different spec; run it with --new to replace it (its results "
-                "are deleted), or give the study another name. Difference:\n"
-                + spec_difference(stored["spec"], study.to_dict())
-            )
-        store.delete_study(study.name)
-        stored = None
-    if stored is None:
-        store.create_study(study.to_dict(), study.spec_hash, trials_frame(plans, study.name))
+    if stored is None or stored["spec_hash"] != study.spec_hash:
+        check_model(study, dataset)  # a stored study of the same spec was checked before
+    plans = register(study, store, plans, new=new, max_cohort_size=max_cohort_size)
     return dataset, plans
+
+
+def check_model(study: Study, dataset) -> None:
+    """Build the study's model once (Keras's global seeds untouched) and check it fits the
+    dataset and the loss: a ModelError / SpecError naming what is wrong, before anything is
+    stored."""
+    from batchlab.engine._init import isolated_global_seed
+    from batchlab.engine._losses import make_head, output_activation
+    from batchlab.errors import ModelError
+    from batchlab.models import build_model, resolve_model
+
+    with isolated_global_seed():
+        model = build_model(resolve_model(study.model), dataset.input_shape, dataset.n_outputs)
+    if not model.trainable_variables:
+        raise ModelError("model: it has no trainable weights; build it before returning it.")
+    make_head(dataset.task, study.loss, dataset.n_outputs, output_activation(model))
+
+
+def saved(plans: list[CohortPlan], done: dict[str, int]) -> str:
+    """What the store holds of ``plans``: ``saved 120 of 200 epochs of bs32-sgd (bs8-sgd
+    finished; bs64-sgd not started)``."""
+    partial, finished, untouched = [], [], []
+    for p in plans:
+        n = done.get(p.cohort, 0)
+        if n >= p.epochs:
+            finished.append(p.cohort)
+        elif n == 0:
+            untouched.append(p.cohort)
+        else:
+            partial.append(f"{n} of {plural(p.epochs, 'epoch')} of {p.cohort}")
+    rest = [f"{', '.join(finished)} finished"] if finished else []
+    rest += [f"{', '.join(untouched)} not started"] if untouched else []
+    if partial:
+        return f"saved {', '.join(partial)}" + (f" ({'; '.join(rest)})" if rest else "")
+    return "; ".join(rest) if rest else "nothing to save"
 
 
 def run_study(
@@ -160,7 +199,11 @@ def run_study(
         source: a :class:`batchlab.study.Study`, a builtin study name or a TOML path.
         store: a :class:`batchlab.store.Store` or a path (default ``./batchlab.db`` or
             ``$BATCHLAB_STORE``).
-        new: replace a stored study of the same name whose spec differs.
+        new: replace a stored study of the same name whose spec differs (its results are
+            deleted). Without it, a stored study is resumed when the spec is the same,
+            replaced when nothing of it was trained yet, grown when only its epochs or seeds
+            grew (see :mod:`batchlab.run._register`), and otherwise refused with the
+            difference.
         max_trials: refuse grids larger than this.
         max_cohort_size: split larger cohorts (memory); default one cohort per batch size.
         commit_seconds: commit a chunk at least this often (and at every diagnostics epoch).
@@ -174,6 +217,16 @@ def run_study(
 
     Returns:
         A :class:`RunReport`. Running a finished study again trains nothing and adds nothing.
+
+    Everything that can fail (the dataset, the batch sizes, the model, the quantities' names)
+    is checked before anything is stored. The run claims the unfinished cohorts that no other
+    live run holds (:mod:`batchlab.store._claims`): the same study run twice at once on one
+    store trains every cohort once; a call that finds cohorts claimed leaves them to their
+    run and names it in :attr:`RunReport.cohorts_elsewhere`.
+
+    Raises:
+        StudyInterrupted: on Ctrl-C, saying what was saved; the study is left
+            ``interrupted`` and the same call resumes it.
     """
     if isinstance(commit_seconds, bool) or not (
         isinstance(commit_seconds, int | float)
@@ -193,33 +246,77 @@ def run_study(
     study = load_study(source)
     if overrides:
         study = study.replace(**overrides)
-    progress = progress or Progress()
-    st, owned = _open_store(store)
-    try:
-        dataset, plans = prepare(
-            study, st, new=new, max_trials=max_trials, max_cohort_size=max_cohort_size
+    with Interrupts() as interrupts:
+        return _run(
+            study,
+            _open_store(store),
+            Checked(progress or Progress(), interrupts),
+            new=new,
+            max_trials=max_trials,
+            max_cohort_size=max_cohort_size,
+            commit_seconds=commit_seconds,
+            executor=executor,
+            ray_address=ray_address,
+            ray_options=ray_options,
         )
-        done = st.cohort_epochs_done(study.name)
-        progress.study(study, plans, done)
-        start = time.perf_counter()
-        pending = [p for p in plans if done.get(p.cohort, 0) < p.epochs]
-        skipped = tuple(p.cohort for p in plans if done.get(p.cohort, 0) >= p.epochs)
-        if executor == "ray":
-            from batchlab.run._ray import run_on_ray
 
-            compile_s = run_on_ray(
-                st,
-                study,
-                dataset,
-                pending,
-                done,
-                commit_seconds,
-                progress,
-                address=ray_address,
-                options=ray_options,
+
+def _run(
+    study: Study,
+    opened: tuple[Store, bool],
+    progress,
+    *,
+    new,
+    max_trials,
+    max_cohort_size,
+    commit_seconds,
+    executor,
+    ray_address,
+    ray_options,
+) -> RunReport:
+    st, owned = opened
+    try:
+        if st.readonly:  # say so at once, unless the study is there, finished: nothing to write
+            stored = st.get_study(study.name)
+            if not stored or stored["spec_hash"] != study.spec_hash or stored["status"] != "done":
+                st.check_writable()
+        try:
+            dataset, plans = prepare(
+                study, st, new=new, max_trials=max_trials, max_cohort_size=max_cohort_size
             )
-        else:
-            compile_s = _run_here(st, study, dataset, pending, done, commit_seconds, progress)
+        except KeyboardInterrupt:
+            raise StudyInterrupted(
+                f"interrupted: study {study.name!r} had not started training; nothing was "
+                "trained. Run the same command to start it"
+            ) from None
+        with Claims(st, study.name) as claims:
+            unfinished = _unfinished(plans, st.cohort_epochs_done(study.name))
+            elsewhere = claims.take([p.cohort for p in unfinished])
+            done = st.cohort_epochs_done(study.name)  # as of the claims: nobody else writes
+            pending = [p for p in _unfinished(plans, done) if p.cohort not in elsewhere]
+            skipped = tuple(p.cohort for p in plans if done.get(p.cohort, 0) >= p.epochs)
+            if pending or not elsewhere:  # the cohorts this run trains, or finished
+                progress.study(study, [p for p in plans if p.cohort not in elsewhere], done)
+            start = time.perf_counter()
+            try:
+                compile_s = _execute(
+                    executor,
+                    st,
+                    study,
+                    dataset,
+                    pending,
+                    done,
+                    commit_seconds,
+                    progress,
+                    ray_address,
+                    ray_options,
+                )
+            except KeyboardInterrupt:
+                now = st.cohort_epochs_done(study.name)
+                raise StudyInterrupted(
+                    f"interrupted: study {study.name!r} {saved(pending, now)}; run the same "
+                    "command to resume"
+                ) from None
         return RunReport(
             study,
             st.path,
@@ -228,10 +325,38 @@ def run_study(
             sum(p.epochs - done.get(p.cohort, 0) for p in pending),
             time.perf_counter() - start,
             compile_s,
+            {c: str(claim) for c, claim in elsewhere.items()},
         )
     finally:
         if owned:
             st.close()
+
+
+def _unfinished(plans: list[CohortPlan], done: dict[str, int]) -> list[CohortPlan]:
+    return [p for p in plans if done.get(p.cohort, 0) < p.epochs]
+
+
+def _execute(
+    executor, st, study, dataset, pending, done, commit_seconds, progress, address, options
+) -> dict[str, float]:
+    """Train the pending cohorts with the chosen executor; compile seconds by cohort."""
+    if not pending:
+        return {}
+    if executor == "ray":
+        from batchlab.run._ray import run_on_ray
+
+        return run_on_ray(
+            st,
+            study,
+            dataset,
+            pending,
+            done,
+            commit_seconds,
+            progress,
+            address=address,
+            options=options,
+        )
+    return _run_here(st, study, dataset, pending, done, commit_seconds, progress)
 
 
 def new_cohort(study: Study, p: CohortPlan, dataset, shared=None):
@@ -260,6 +385,20 @@ def resume_point(st: Store, study: str, cohort: str, done: dict[str, int]):
     return epoch, checkpoint[1]
 
 
+@contextmanager
+def compile_pool() -> Iterator[ThreadPoolExecutor]:
+    """The background thread in which the next cohorts compile. On Ctrl-C (or an error) the
+    compilations not yet begun are cancelled, so the run stops after the one under way
+    rather than after every queued cohort has compiled."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile")
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
 def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> dict[str, float]:
     """The local executor: every pending cohort in this process, one after the other, the
     next ones compiling in a background thread meanwhile. Returns compile seconds by cohort."""
@@ -268,7 +407,7 @@ def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> di
     shared = Shared()  # Keras's initial weights per seed, the statistics programs
     cohorts = [new_cohort(study, p, dataset, shared) for p in pending]
     compile_s = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batchlab-compile") as pool:
+    with compile_pool() as pool:
         for cohort in cohorts:
             cohort.prepare(pool)
         for p, cohort in zip(pending, cohorts, strict=True):

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from batchlab._results import Results
-from batchlab.errors import SpecError
+from batchlab.errors import SpecError, StoreError
 from batchlab.study import Diagnostics, Optimizer, Study, Sweep, sgd
 
 
@@ -21,6 +21,42 @@ def _as_list(value) -> list:
     if isinstance(value, str) or not isinstance(value, Iterable):
         return [value]
     return list(value)
+
+
+_AXES = {
+    "sweep.batch_size": "batch_size",
+    "sweep.learning_rate": "learning_rate",
+    "sweep.momentum": "momentum",
+    "sweep.seeds": "seeds",
+    "lr_rule.warmup_epochs": "warmup_epochs",
+}
+"""Where the spec keeps each of train's arguments: its errors name the argument."""
+
+
+def _check_arguments(a: dict[str, Any]) -> None:
+    """What the spec cannot say in train's words: a string where numbers are due."""
+    seeds = a["seeds"]
+    if isinstance(seeds, str | bool | float) or not isinstance(seeds, int | Iterable):
+        raise SpecError(
+            f"seeds: {seeds!r} is not valid; give a count (seeds=3: seeds 0, 1, 2) or a "
+            "list of seeds (seeds=[0, 4, 7])."
+        )
+    for name in ("learning_rate", "momentum"):
+        if isinstance(a[name], str):
+            raise SpecError(
+                f"{name}: {a[name]!r} is a string; give a number (0.1) or a list of numbers."
+            )
+
+
+def _in_train_words(exc: SpecError, scalars: set[str]) -> SpecError:
+    """A spec error with the spec's paths renamed to train's arguments (``sweep.seeds`` ->
+    ``seeds``; ``sweep.learning_rate[0]`` -> ``learning_rate`` when one value was given)."""
+    text = str(exc).replace(" (or list explicit [[sweep.points]])", "")
+    for path, argument in _AXES.items():
+        if argument in scalars:
+            text = text.replace(f"{path}[0]", argument)
+        text = text.replace(path, argument)
+    return SpecError(text)
 
 
 def _study(arguments: dict[str, Any]) -> Study:
@@ -32,24 +68,33 @@ def _study(arguments: dict[str, Any]) -> Study:
             f"optimizer: {optimizer!r} is not valid; use bl.sgd(momentum=..., nesterov=...) "
             "or bl.adam(...)."
         )
+    _check_arguments(a)
+    scalars = {
+        name
+        for name in ("batch_size", "learning_rate", "momentum")
+        if isinstance(a[name], str) or not isinstance(a[name], Iterable)
+    }
     dataset, seeds, momentum = a["dataset"], a["seeds"], a["momentum"]
-    return Study(
-        name=a["name"],
-        dataset=os.fspath(dataset) if isinstance(dataset, os.PathLike) else dataset,
-        model={"kind": "mlp"} if a["model"] is None else a["model"],
-        optimizer=optimizer,
-        epochs=a["epochs"],
-        loss=a["loss"],
-        shuffle=a["shuffle"],
-        sweep=Sweep(
-            batch_size=_as_list(a["batch_size"]),
-            learning_rate=_as_list(a["learning_rate"]),
-            momentum=None if momentum is None else _as_list(momentum),
-            seeds=list(seeds) if isinstance(seeds, Iterable) else seeds,
-        ),
-        lr_rule={"warmup_epochs": a["warmup_epochs"]},
-        diagnostics=Diagnostics() if a["diagnostics"] is None else a["diagnostics"],
-    )
+    try:
+        return Study(
+            name=a["name"],
+            dataset=os.fspath(dataset) if isinstance(dataset, os.PathLike) else dataset,
+            model={"kind": "mlp"} if a["model"] is None else a["model"],
+            optimizer=optimizer,
+            epochs=a["epochs"],
+            loss=a["loss"],
+            shuffle=a["shuffle"],
+            sweep=Sweep(
+                batch_size=_as_list(a["batch_size"]),
+                learning_rate=_as_list(a["learning_rate"]),
+                momentum=None if momentum is None else _as_list(momentum),
+                seeds=list(seeds) if isinstance(seeds, Iterable) else seeds,
+            ),
+            lr_rule={"warmup_epochs": a["warmup_epochs"]},
+            diagnostics=Diagnostics() if a["diagnostics"] is None else a["diagnostics"],
+        )
+    except SpecError as exc:
+        raise _in_train_words(exc, scalars) from None
 
 
 def train(
@@ -120,7 +165,14 @@ def train(
 
         progress = notebook_progress()
     if store is not None:
-        run_study(study, store=store, progress=progress)
+        report = run_study(study, store=store, progress=progress)
+        if not report.finished:
+            who = ", ".join(f"{c} ({owner})" for c, owner in report.cohorts_elsewhere.items())
+            raise StoreError(
+                f"study {study.name!r} in store {str(report.store)!r} is also being trained by "
+                f"another process: {who}; load it with bl.load({study.name!r}, store=...) "
+                "once that has ended"
+            )
         return Results.load(study.name, store=store)
     with Store(MEMORY) as st:
         run_study(study, store=st, progress=progress, commit_seconds=math.inf)

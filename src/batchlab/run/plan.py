@@ -66,20 +66,9 @@ def expand(study: Study, n_train: int, max_trials: int = MAX_TRIALS) -> list[Tri
     Raises SpecError when a batch size exceeds ``n_train`` or the grid holds more than
     ``max_trials`` trials.
     """
+    check_size(study, max_trials)
     study.validate_against(n_train)
     sweep = study.sweep
-    n_pairs, n_momenta, n_seeds = len(sweep.pairs), len(study.momenta), len(sweep.seed_values)
-    if study.n_trials > max_trials:
-        shape = (
-            f"{len(sweep.batch_size)} batch sizes x {len(sweep.learning_rate)} learning rates"
-            if not sweep.points
-            else f"{n_pairs} points"
-        )
-        raise SpecError(
-            f"sweep: the grid has {study.n_trials} trials ({shape} x {n_momenta} momenta x "
-            f"{n_seeds} seeds), more than max_trials = {max_trials}; shrink an axis or raise "
-            "max_trials"
-        )
     optimizer = study.optimizer.kind
     warmup = study.lr_rule.warmup_epochs
     trials = []
@@ -102,6 +91,19 @@ def expand(study: Study, n_train: int, max_trials: int = MAX_TRIALS) -> list[Tri
                     )
                 )
     return trials
+
+
+def check_size(study: Study, max_trials: int = MAX_TRIALS) -> None:
+    """Refuse a grid of more than ``max_trials`` trials, counted by arithmetic before any
+    list is built (``seeds = 10**9`` is refused at once, in constant memory); the message
+    names the sizes of the axes."""
+    n = study.n_trials
+    if n > max_trials:
+        raise SpecError(
+            f"sweep: the grid has {n} trials ({study.grid_shape}), more than max_trials = "
+            f"{max_trials}; shrink an axis (--seeds, the sweep's lists) or raise max_trials "
+            "(--max-trials)"
+        )
 
 
 def cohort_id(batch_size: int, optimizer: str, part: int | None = None) -> str:

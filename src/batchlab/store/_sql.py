@@ -3,9 +3,26 @@
 ``SCHEMA_VERSION`` is written to ``meta``; a store written by a newer version is refused.
 Per-epoch rows keep only the measured columns; the trial's settings (cohort, seed, batch
 size, ...) live once in ``trials`` and are joined on read. Deleting a study cascades.
+
+``claims`` (which process is training which cohort) was added without a version change: an
+older batchlab ignores the table, and a store that lacks it gets it when first opened for
+writing (:data:`CLAIMS_DDL`).
 """
 
 SCHEMA_VERSION = 1
+
+CLAIMS_DDL = """CREATE TABLE IF NOT EXISTS claims (
+        study TEXT NOT NULL,
+        cohort TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        token TEXT NOT NULL,
+        heartbeat REAL NOT NULL,
+        PRIMARY KEY (study, cohort),
+        FOREIGN KEY (study, cohort) REFERENCES cohorts(study, cohort) ON DELETE CASCADE
+    )"""
+"""One row per cohort a runner has claimed: who (host, pid, a token per run) and when it
+last said it is alive (``heartbeat``, Unix seconds). See :mod:`batchlab.store._claims`."""
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS meta (
@@ -73,6 +90,7 @@ DDL = (
     # and SQLite treats NULLs as distinct in a plain UNIQUE constraint.
     """CREATE UNIQUE INDEX IF NOT EXISTS diagnostics_key ON diagnostics
         (study, trial, epoch, quantity, ifnull(batch_size, -1), stat)""",
+    CLAIMS_DDL,
     """CREATE TABLE IF NOT EXISTS checkpoints (
         study TEXT NOT NULL,
         cohort TEXT NOT NULL,

@@ -7,9 +7,11 @@ leaves either a whole chunk or nothing of it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,10 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from batchlab._format import plural
 from batchlab._suggest import ranked
 from batchlab.errors import StoreError
-from batchlab.store import _npz
-from batchlab.store._sql import DDL, SCHEMA_VERSION
+from batchlab.store import _claims, _npz
+from batchlab.store._sql import CLAIMS_DDL, DDL, SCHEMA_VERSION
 from batchlab.store.schema import (
     DIAGNOSTICS,
     HISTORY,
@@ -46,6 +49,17 @@ _DIAGNOSTICS_SQL_COLUMNS = tuple(DIAGNOSTICS)
 def default_store_path() -> Path:
     """``$BATCHLAB_STORE`` if set, else ``./batchlab.db``."""
     return Path(os.environ.get(ENV_VAR) or DEFAULT_NAME)
+
+
+def _why_not_writable(path: Path) -> str | None:
+    """Why the store file (or its folder, where SQLite keeps the WAL's files) cannot be
+    written by this process, or None. (As root, permissions never refuse: see ``readonly``.)"""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file {str(path)!r} is not writable"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {str(folder)!r} is not writable"
+    return None
 
 
 def _now() -> str:
@@ -79,6 +93,41 @@ def _insert(con, table: str, frame, schema, columns: tuple[str, ...], where: str
         raise StoreError(f"{where}: {table} rows already stored ({exc})") from None
 
 
+def _damaged(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return any(
+        words in text for words in ("malformed", "not a database", "disk image", "encrypted")
+    )
+
+
+def _read_only(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text
+
+
+def _guarded(cls):
+    """Wrap every public method of the store (and ``_require``) so that an ``sqlite3.Error``
+    leaves it as a :class:`StoreError` naming the file and what to do (never a raw SQLite
+    traceback)."""
+    for name, member in list(vars(cls).items()):
+        if (name.startswith("_") and name != "_require") or not callable(member):
+            continue
+
+        def guard(method):
+            @functools.wraps(method)
+            def wrapper(self, *args, **kwargs):
+                try:
+                    return method(self, *args, **kwargs)
+                except sqlite3.Error as exc:
+                    raise self._error(exc) from None
+
+            return wrapper
+
+        setattr(cls, name, guard(member))
+    return cls
+
+
+@_guarded
 class Store:
     """A batchlab store (an SQLite file).
 
@@ -87,6 +136,15 @@ class Store:
             memory, gone when closed.
         create: make a new store when the file does not exist (else StoreError).
         timeout: seconds a write waits for another process's transaction.
+        readonly: ``None`` (default): read-write when the file and its folder can be written,
+            else read-only; ``True``: read-only (SQLite's ``mode=ro``); ``False``: read-write
+            or a StoreError saying why not.
+
+    A read-only store can be read (``ls``, ``show``, ``export``, ``report``, ``plot``);
+    writing to it is a StoreError naming the file and what to do. In a folder that cannot
+    be written, SQLite cannot make the WAL's ``-shm`` file, so such a store is opened
+    ``immutable`` (when no write-ahead log is pending). Every SQLite error is a
+    :class:`StoreError` naming the file: a damaged file, a locked or read-only store.
 
     Use as a context manager, or call :meth:`close`.
     """
@@ -97,8 +155,10 @@ class Store:
         *,
         create: bool = True,
         timeout: float = BUSY_TIMEOUT_S,
+        readonly: bool | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else default_store_path()
+        self.timeout = float(timeout)
         memory = str(path) == MEMORY
         if not memory and self.path.is_dir():
             raise StoreError(f"store path {str(self.path)!r} is a directory, not a file")
@@ -110,25 +170,115 @@ class Store:
                     f"cannot create store {str(self.path)!r}: folder "
                     f"{str(self.path.parent)!r} does not exist"
                 )
+            if readonly:
+                raise StoreError(f"no store at {str(self.path)!r} (asked to open it read-only)")
+        why_not = None if memory else _why_not_writable(self.path)
+        if readonly is False and why_not:
+            raise StoreError(f"store {str(self.path)!r} cannot be written: {why_not}")
+        if readonly:
+            why_not = why_not or "it was opened read-only"
+        self.readonly_reason: str | None = why_not
+        self._depth = 0  # write transactions open (see transaction)
+        self.claimant: _claims.Owner | None = None
+        """The run that writes through this store, if it claims cohorts (a chunk of a cohort
+        claimed by another run is refused)."""
+        """Why the store is read-only, or None when it can be written."""
+        if why_not and not self.path.exists():
+            raise StoreError(f"cannot create store {str(self.path)!r}: {why_not}")
         try:
-            target = MEMORY if memory else self.path
-            self._con = sqlite3.connect(target, timeout=timeout, isolation_level=None)
+            self._con = self._connect(memory, timeout)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open store {str(self.path)!r}: {exc}") from None
         try:
             self._con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._con.execute("PRAGMA journal_mode = WAL")
+            if not self.readonly:
+                self._con.execute("PRAGMA journal_mode = WAL")
+                self._con.execute("PRAGMA synchronous = NORMAL")
             self._con.execute("PRAGMA foreign_keys = ON")
-            self._con.execute("PRAGMA synchronous = NORMAL")
             self._init_schema()
         except sqlite3.DatabaseError as exc:
             self._con.close()
+            if _damaged(exc):
+                raise self._error(exc) from None
+            if _read_only(exc) and readonly is None and not self.readonly:
+                # the file system refused a write that the permissions allowed: read-only
+                self.__init__(path, create=create, timeout=timeout, readonly=True)
+                return
             raise StoreError(
                 f"{str(self.path)!r} is not a readable batchlab store (SQLite: {exc})"
             ) from None
         except BaseException:
             self._con.close()
             raise
+
+    def _connect(self, memory: bool, timeout: float) -> sqlite3.Connection:
+        if memory:
+            return sqlite3.connect(MEMORY, timeout=timeout, isolation_level=None)
+        if not self.readonly:
+            return sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        uri = self.path.resolve().as_uri()
+        con = sqlite3.connect(f"{uri}?mode=ro", timeout=timeout, isolation_level=None, uri=True)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return con
+        except sqlite3.OperationalError:
+            # WAL readers need the -shm file: in a folder that cannot be written, and with
+            # no write-ahead log pending, the file is read as it stands (immutable).
+            con.close()
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"cannot read store {str(self.path)!r}: its folder cannot be written and "
+                    f"it has a pending write-ahead log {str(wal)!r}; open it once where it "
+                    "can be written (it is then checkpointed), or copy the three files to a "
+                    "writable folder"
+                ) from None
+            return sqlite3.connect(
+                f"{uri}?mode=ro&immutable=1", timeout=timeout, isolation_level=None, uri=True
+            )
+
+    @property
+    def readonly(self) -> bool:
+        """True when nothing can be written (see :attr:`readonly_reason`)."""
+        return self.readonly_reason is not None
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        """The StoreError for an SQLite error: what happened to which file, and what to do."""
+        where = f"store {str(self.path)!r}"
+        text = str(exc).lower()
+        if _damaged(exc):
+            return StoreError(
+                f"{where} is damaged and cannot be read (SQLite: {exc}). Restore it from a "
+                f"copy, or rescue what is left with `sqlite3 {self.path} .recover | sqlite3 "
+                "rescued.db`; or use another --store"
+            )
+        if _read_only(exc) or self.readonly:
+            return self._read_only_error()
+        if "locked" in text or "busy" in text:
+            return StoreError(
+                f"{where} is busy: another process held it locked for more than "
+                f"{self.timeout:g} s (SQLite: {exc}); try again when it is done"
+            )
+        if "full" in text or "i/o" in text:
+            return StoreError(
+                f"{where}: SQLite could not write (SQLite: {exc}); check that the disk has "
+                "room and the file can be written"
+            )
+        return StoreError(f"{where}: SQLite error: {exc}")
+
+    def check_writable(self) -> None:
+        """Raise the StoreError of a read-only store (naming the file, why, and what to do);
+        nothing when it can be written."""
+        if self.readonly:
+            raise self._read_only_error()
+
+    def _read_only_error(self) -> StoreError:
+        why = self.readonly_reason or "the file system refused to write it"
+        return StoreError(
+            f"store {str(self.path)!r} is read-only ({why}): it can be read (ls, show, export, "
+            "report, plot) but nothing can be written to it; make the file and its folder "
+            "writable, or run into another --store"
+        )
 
     # ---- connection -----------------------------------------------------------------
 
@@ -147,29 +297,58 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (no lock upgrade, so no deadlock)."""
+        """One write transaction, taken at once (no lock upgrade, so no deadlock); inside
+        :meth:`transaction`, part of that one."""
+        if self.readonly:
+            raise self._read_only_error()
+        if self._depth:
+            yield self._con
+            return
         try:
             self._con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"store {str(self.path)!r} is busy or read-only: {exc}") from None
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
+        self._depth += 1
         try:
             yield self._con
         except BaseException:
-            self._con.execute("ROLLBACK")
+            if self._con.in_transaction:  # SQLite may have rolled back already
+                self._con.execute("ROLLBACK")
             raise
+        finally:
+            self._depth -= 1
         self._con.execute("COMMIT")
 
     @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction around several calls: what they read, decide and write is
+        one atomic step, which no other process interleaves (the writes of the store's
+        methods inside it join it). Everything is rolled back on an error."""
+        with self._write():
+            yield self
+
+    @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: several SELECTs see the same snapshot."""
+        """One read transaction: several SELECTs see the same snapshot (inside a write
+        transaction, that one's)."""
+        if self._con.in_transaction:
+            yield self._con
+            return
         self._con.execute("BEGIN")
         try:
             yield self._con
         finally:
-            self._con.execute("COMMIT")
+            if self._con.in_transaction:
+                self._con.execute("COMMIT")
 
     def _init_schema(self) -> None:
         version = self._schema_version()
+        if version is None and self.readonly:
+            tables = self._tables()
+            what = f"it holds tables {', '.join(sorted(tables))}" if tables else "it is empty"
+            raise StoreError(
+                f"{str(self.path)!r} is not a batchlab store ({what}), and it is read-only"
+            )
         if version is None:
             with self._write() as con:
                 version = self._schema_version()  # another process may have just made it
@@ -194,6 +373,9 @@ class Store:
                 f"{version}; this batchlab reads up to {SCHEMA_VERSION}); upgrade batchlab "
                 "to read it"
             )
+        if not self.readonly and "claims" not in self._tables():
+            with self._write() as con:  # added after schema version 1 (see _sql.py)
+                con.execute(CLAIMS_DDL)
 
     def _tables(self) -> set[str]:
         rows = self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -294,10 +476,127 @@ class Store:
             cursor = con.execute("DELETE FROM studies WHERE name = ?", (name,))
             return cursor.rowcount > 0
 
+    def update_spec(self, name: str, spec: Mapping[str, Any], spec_hash: str) -> None:
+        """Replace a study's stored spec by one that trains the same trials (a new
+        description or analysis settings); its rows stay."""
+        spec_json = json.dumps(spec, sort_keys=True, allow_nan=False)
+        with self._write() as con:
+            self._require(name)
+            con.execute(
+                "UPDATE studies SET spec_json = ?, spec_hash = ? WHERE name = ?",
+                (spec_json, spec_hash, name),
+            )
+
+    def extend_study(
+        self,
+        name: str,
+        spec: Mapping[str, Any],
+        spec_hash: str,
+        epochs: int,
+        trials: pd.DataFrame,
+    ) -> None:
+        """Grow a stored study in place: every trial now trains ``epochs`` epochs (its cohort
+        continues from its checkpoint), and ``trials`` (a trials table of new trials, ids and
+        cohorts not yet used) are added, with their cohorts. Nothing stored is removed.
+
+        Raises StoreError when ``epochs`` is fewer than a trial's, or a new trial or cohort
+        is already there.
+        """
+        trials = trials.copy()
+        trials["study"] = name
+        trials["status"] = "pending"
+        trials = conform(trials, TRIALS, "trials table")
+        spec_json = json.dumps(spec, sort_keys=True, allow_nan=False)
+        with self._write() as con:
+            self._require(name)
+            most = con.execute("SELECT max(epochs) FROM trials WHERE study = ?", (name,))
+            most = most.fetchone()[0] or 0
+            if epochs < most:
+                raise StoreError(
+                    f"study {name!r}: cannot shorten its trials from {most} to "
+                    f"{plural(epochs, 'epoch')}"
+                )
+            con.execute(
+                "UPDATE studies SET spec_json = ?, spec_hash = ?, status = 'pending' "
+                "WHERE name = ?",
+                (spec_json, spec_hash, name),
+            )
+            con.execute("UPDATE trials SET epochs = ? WHERE study = ?", (epochs, name))
+            con.execute(
+                "UPDATE cohorts SET status = CASE WHEN epochs_done > 0 THEN 'running' "
+                "ELSE 'pending' END WHERE study = ? AND epochs_done < ?",
+                (name, epochs),
+            )
+            con.execute(
+                "UPDATE trials SET status = 'running' WHERE study = ? AND cohort IN "
+                "(SELECT cohort FROM cohorts WHERE study = ? AND status = 'running')",
+                (name, name),
+            )
+            if len(trials):
+                _insert(con, "trials", trials, TRIALS, _TRIALS_SQL_COLUMNS, f"study {name!r}")
+                try:
+                    con.executemany(
+                        "INSERT INTO cohorts (study, cohort) VALUES (?, ?)",
+                        [(name, c) for c in dict.fromkeys(trials["cohort"])],
+                    )
+                except sqlite3.IntegrityError:
+                    raise StoreError(f"study {name!r}: a new cohort is already there") from None
+
+    def has_progress(self, name: str) -> bool:
+        """Whether any epoch of the study has been committed."""
+        self._require(name)
+        row = self._con.execute(
+            "SELECT 1 FROM cohorts WHERE study = ? AND epochs_done > 0 LIMIT 1", (name,)
+        ).fetchone()
+        return row is not None
+
+    # ---- claims: which run trains which cohort (see _claims.py) --------------------
+
+    def claims(self, study: str, *, live: bool = False) -> dict[str, _claims.Claim]:
+        """The study's claims by cohort (only those of live owners, with ``live``)."""
+        found = _claims.rows(self._con, study)
+        return {c: claim for c, claim in found.items() if claim.live() or not live}
+
+    def claim(
+        self, study: str, cohorts: list[str], owner: _claims.Owner
+    ) -> dict[str, _claims.Claim]:
+        """Claim ``cohorts`` of ``study`` for ``owner``, in one transaction: those that are
+        free, stale or its own. Returns the others' live claims, by cohort. The study is
+        ``running`` when anything was claimed."""
+        with self._write() as con:
+            self._require(study)
+            others = _claims.take(con, study, cohorts, owner)
+            if len(others) < len(cohorts):
+                con.execute("UPDATE studies SET status = 'running' WHERE name = ?", (study,))
+        return others
+
+    def release(self, study: str, owner: _claims.Owner, *, stopped: bool = False) -> None:
+        """Drop ``owner``'s claims on ``study``. With ``stopped`` (a run that ended before
+        its cohorts did: Ctrl-C, an error), an unfinished study that no other live run
+        holds is marked ``interrupted``."""
+        with self._write() as con:
+            con.execute("DELETE FROM claims WHERE study = ? AND token = ?", (study, owner.token))
+            if stopped and not self.claims(study, live=True):
+                con.execute(
+                    "UPDATE studies SET status = 'interrupted' WHERE name = ? AND status != 'done'",
+                    (study,),
+                )
+
+    def beat(self, owner: _claims.Owner) -> None:
+        """Refresh the heartbeat of every claim of ``owner``."""
+        with self._write() as con:
+            con.execute(
+                "UPDATE claims SET heartbeat = ? WHERE token = ?", (time.time(), owner.token)
+            )
+
     def studies(self) -> pd.DataFrame:
         """One row per study: name, status, trials, cohorts, epochs, epochs_done,
         epochs_planned (the last two count trial-epochs: rows of history done, and
-        trials x epochs), spec_hash, created."""
+        trials x epochs), spec_hash, created.
+
+        The status is ``pending`` (never run), ``running`` (a live run holds some of its
+        cohorts), ``interrupted`` (stopped before its end: Ctrl-C, an error, a killed run;
+        running the study again resumes it) or ``done``."""
         query = """
             SELECT s.name, s.status,
                    (SELECT count(*) FROM trials t WHERE t.study = s.name),
@@ -319,7 +618,10 @@ class Store:
             "created": "str",
         }
         with self._read() as con:
-            rows = con.execute(query).fetchall()
+            rows = [list(r) for r in con.execute(query).fetchall()]
+            for row in rows:  # a run that is gone (killed) left it 'running': it is not
+                if row[1] == "running" and not self.claims(row[0], live=True):
+                    row[1] = "interrupted"
         frame = pd.DataFrame(rows, columns=list(columns))
         frame["epochs"] = frame["epochs"].fillna(0)
         return conform(frame, columns, "studies") if rows else empty(columns)
@@ -393,6 +695,15 @@ class Store:
                 raise StoreError(f"{where} is already done")
             if epoch < done_before:
                 raise StoreError(f"{where}: epoch {epoch} is behind the stored {done_before}")
+            claim = _claims.rows(con, study).get(cohort)
+            mine = self.claimant is not None and claim is not None
+            mine = mine and claim.token == self.claimant.token
+            if claim is not None and not mine and (self.claimant is not None or claim.live()):
+                raise StoreError(
+                    f"{where} is being trained by another run ({claim}), which took it over "
+                    "from this one; this run stops here. Run the study again when that run "
+                    "has ended, if anything is left"
+                )
             members = {
                 t
                 for (t,) in con.execute(

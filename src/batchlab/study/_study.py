@@ -21,14 +21,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from batchlab._format import plural
 from batchlab.data._builtin import BUILTINS
 from batchlab.data._dataset import Dataset
-from batchlab.errors import SpecError
+from batchlab.errors import ModelError, SpecError
 from batchlab.models._resolve import BUILTIN_MODELS
 from batchlab.study import _check as c
 from batchlab.study._fields import FULL, Section, section_value, set_field
@@ -66,6 +69,15 @@ def _model(value: Any) -> dict[str, Any] | Callable:
     objects, and the spec names them.
     """
     if not isinstance(value, Mapping):
+        keras = sys.modules.get("keras")
+        layer = keras is not None and isinstance(value, keras.layers.Layer)
+        if layer and not isinstance(value, keras.Model):
+            raise ModelError(
+                f"model: got a Keras layer, {_short(value)}; pass what builds a model: "
+                "bl.models.mlp([50]), a function returning a keras.Model (with no arguments "
+                "or (input_shape, n_outputs)), 'package.module:function', or a builtin name "
+                f"({', '.join(MODEL_KINDS[:-1])})"
+            )
         if isinstance(value, str) or callable(value):
             from batchlab.models import describe_model
 
@@ -102,9 +114,23 @@ def _model(value: Any) -> dict[str, Any] | Callable:
     return model
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _dataset(value: Any) -> str | Dataset:
     if isinstance(value, Dataset):
         return value
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str | Mapping):
+        raise c.fail(
+            "dataset",
+            value,
+            f"expected a builtin dataset name ({', '.join(BUILTIN_DATASETS)}), a path to a "
+            f"{' or '.join(DATASET_SUFFIXES)} file, or a batchlab.data.Dataset",
+        )
     if isinstance(value, Mapping) and value.get("kind") == "python":
         raise c.fail(
             "dataset",
@@ -188,7 +214,9 @@ class Study:
         for i, epoch in enumerate(self.diagnostics.epochs):
             if epoch > self.epochs:
                 raise c.fail(
-                    f"diagnostics.epochs[{i}]", epoch, f"beyond the study's {self.epochs} epochs"
+                    f"diagnostics.epochs[{i}]",
+                    epoch,
+                    f"beyond the study's {plural(self.epochs, 'epoch')}",
                 )
 
     def __hash__(self) -> int:  # the dict fields are not hashable; the canonical form is
@@ -205,8 +233,29 @@ class Study:
 
     @property
     def n_trials(self) -> int:
-        """Number of trials: combinations x momenta x seeds."""
-        return len(self.sweep.pairs) * len(self.momenta) * len(self.sweep.seed_values)
+        """Number of trials: combinations x momenta x seeds, by arithmetic (nothing is built,
+        so a huge ``seeds`` is counted at once)."""
+        return self.sweep.n_pairs * len(self.momenta) * self.sweep.n_seeds
+
+    @property
+    def grid_shape(self) -> str:
+        """The sizes of the grid's axes, as text: ``3 batch sizes x 2 learning rates x 1
+        momentum x 5 seeds`` (``4 points x ...`` with ``[[sweep.points]]``)."""
+        from batchlab._format import plural
+
+        sweep = self.sweep
+        if sweep.points:
+            pairs = plural(len(sweep.points), "point")
+        else:
+            pairs = (
+                f"{plural(len(sweep.batch_size), 'batch size')} x "
+                f"{plural(len(sweep.learning_rate), 'learning rate')}"
+            )
+        momenta = len(self.momenta)
+        return (
+            f"{pairs} x {momenta} {'momentum' if momenta == 1 else 'momenta'} x "
+            f"{plural(sweep.n_seeds, 'seed')}"
+        )
 
     @property
     def spec_hash(self) -> str:

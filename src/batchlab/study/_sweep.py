@@ -147,10 +147,23 @@ class Sweep(Section):
 
     @property
     def seed_values(self) -> tuple[int, ...]:
-        """The seeds, explicit: ``seeds = 3`` -> ``(0, 1, 2)``."""
+        """The seeds, explicit: ``seeds = 3`` -> ``(0, 1, 2)``. Builds the whole tuple: check
+        :attr:`n_seeds` first where the count may be huge."""
         if isinstance(self.seeds, int):
             return tuple(range(self.seeds))
         return self.seeds
+
+    @property
+    def n_seeds(self) -> int:
+        """How many seeds, by arithmetic (``seeds = 10**9`` builds nothing)."""
+        return self.seeds if isinstance(self.seeds, int) else len(self.seeds)
+
+    @property
+    def n_pairs(self) -> int:
+        """How many (batch size, learning rate) combinations, by arithmetic."""
+        if self.points:
+            return len(self.points)
+        return len(self.batch_size) * len(self.learning_rate)
 
     @property
     def pairs(self) -> tuple[tuple[int | str, float], ...]:
