@@ -25,9 +25,11 @@ def watch(
         float, typer.Option(help="Seconds to wait for the study to appear in the store.")
     ] = 30.0,
 ):
-    """Watch a study live while another process runs it: each cohort's progress, the best
-    test accuracy per batch size with its curve, divergences, the time left. Exits when the
-    study is done, or on Ctrl-C (the run goes on)."""
+    """Watch a study live while another process runs it.
+
+    Each cohort's progress, the best test accuracy per batch size with its curve, divergences,
+    the time left. Exits when the study is done, or on Ctrl-C (the run goes on).
+    """
     from batchlab.live import watch as watch_study
 
     _seconds(refresh, "--refresh", 0.05)
@@ -47,8 +49,11 @@ def serve(
     ] = "127.0.0.1",
     refresh: Annotated[float, typer.Option(help="Seconds between the page's polls.")] = 1.0,
 ):
-    """Serve a local web page of the store's studies, their curves and summaries, updated
-    live while they run. Ctrl-C stops it."""
+    """Serve a local web page of the store's studies, updated live while they run.
+
+    Each study's curves and summary, drawn in the page from a JSON endpoint it polls. Binds
+    127.0.0.1; Ctrl-C stops it.
+    """
     from batchlab.live import serve as serve_page
 
     if not 0 <= port <= 65535:
