@@ -124,7 +124,7 @@ class Results:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the summary table and a small figure of the curves (PNG inline)."""
-        from batchlab._format import ci, pct
+        from batchlab._format import ci, interval_note, pct
         from batchlab.analysis import Summary
 
         title = html.escape(repr(self))
@@ -142,6 +142,7 @@ class Results:
                         r.final_train_accuracy_mean,
                         r.final_train_accuracy_lo,
                         r.final_train_accuracy_hi,
+                        r.final_train_accuracy_n,
                     )
                     for r in t.itertuples()
                 ],
@@ -150,11 +151,18 @@ class Results:
                         r.final_test_accuracy_mean,
                         r.final_test_accuracy_lo,
                         r.final_test_accuracy_hi,
+                        r.final_test_accuracy_n,
                     )
                     for r in t.itertuples()
                 ],
                 "epochs to target": [
-                    ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, 1.0)
+                    ci(
+                        r.epochs_to_target_mean,
+                        r.epochs_to_target_lo,
+                        r.epochs_to_target_hi,
+                        r.epochs_to_target_n,
+                        1.0,
+                    )
                     for r in t.itertuples()
                 ],
                 "reached": [pct(v, 0) for v in t.reached_fraction],
@@ -162,7 +170,8 @@ class Results:
             }
         )
         table = rows.to_html(index=False, escape=True, border=0)
-        caption = html.escape(f"mean ± 95% CI over seeds; target test accuracy {pct(s.target_)}")
+        aim = "none (every trial diverged)" if s.target_ is None else pct(s.target_)
+        caption = html.escape(f"target test accuracy {aim}. {interval_note()}")
         image = self._curves_png()
         figure = f'<img alt="learning curves" src="{image}">' if image else ""
         return f"<div><strong>{title}</strong><br><small>{caption}</small>{table}{figure}</div>"

@@ -27,10 +27,15 @@ class Browser:
         self._profile = tempfile.TemporaryDirectory(prefix="batchlab-cdp-")
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        # Chromium reads fd 3 and writes fd 4: the child's copies of our pipe ends go there
-        env = dict(os.environ)
+        # Chromium reads fd 3 and writes fd 4. bash puts our pipe ends there and execs it: a
+        # preexec_fn would run Python's at-fork hooks in this (JAX-threaded) process.
+        r, w = to_chrome_r, from_chrome_w
+        redirect = f'exec "$0" "$@" 3<&{r} {r}<&- 4>&{w} {w}>&-'
         self.proc = subprocess.Popen(
             [
+                "bash",
+                "-c",
+                redirect,
                 chromium_path(),
                 *BASE_FLAGS,
                 "--remote-debugging-pipe",
@@ -42,20 +47,27 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4),
-            preexec_fn=lambda: (os.dup2(to_chrome_r, 3), os.dup2(from_chrome_w, 4)),
-            env=env,
+            pass_fds=(r, w),
+            env=dict(os.environ),
         )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._buffer = b""
         self._id = 0
         self._events: list[dict] = []
-        targets = self._call("Target.getTargets")["targetInfos"]
-        page = next(t for t in targets if t["type"] == "page")
-        self._session = self._call(
-            "Target.attachToTarget", targetId=page["targetId"], flatten=True
-        )["sessionId"]
+        try:
+            targets = self._call("Target.getTargets")["targetInfos"]
+            page = next(t for t in targets if t["type"] == "page")
+            self._session = self._call(
+                "Target.attachToTarget", targetId=page["targetId"], flatten=True
+            )["sessionId"]
+        except BaseException:
+            self.proc.kill()
+            self.proc.wait()
+            os.close(self._to_chrome)
+            os.close(self._from_chrome)
+            self._profile.cleanup()
+            raise
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
 

@@ -49,6 +49,7 @@ class Runner:
         batch_sizes,
         seeds: int = 1,
         description: str = "a live test",
+        start: bool = True,
     ):
         self.name = name
         self.store = folder / "live.db"
@@ -63,8 +64,17 @@ class Runner:
             ),
             encoding="utf-8",
         )
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        self.spec = spec
         self.log = open(folder / "runner.log", "w+b")  # noqa: SIM115
+        self.proc: subprocess.Popen | None = None
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start the run (once)."""
+        assert self.proc is None, "the runner has started already"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        spec = self.spec
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -111,9 +121,10 @@ class Runner:
         return self.log.read().decode(errors="replace")[-3000:]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
 

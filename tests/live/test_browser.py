@@ -27,12 +27,20 @@ SECTION = "document.querySelector('section.study')"
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
-    run = Runner(folder, "live-page", epochs=300, batch_sizes=[1, 16, 128], description=EVIL)
+    run = Runner(
+        folder, "live-page", epochs=300, batch_sizes=[1, 16, 128], description=EVIL, start=False
+    )
     server = Server(run.store)
     browser = None
     try:
+        # the page is open before the run starts, so it sees the study from its first epochs
         browser = Browser(width=1200, height=900)
         browser.goto(server.url)
+        run.start()
+        deadline = time.monotonic() + 120  # each test may read the page: wait for its section
+        while not browser.js(f"{SECTION} !== null"):
+            assert time.monotonic() < deadline, f"no study section\n{run.output()}"
+            time.sleep(0.2)
         yield run, server, browser
     finally:
         if browser is not None:
