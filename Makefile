@@ -18,7 +18,7 @@ demo: $(BIN)/batchlab
 	$(BIN)/batchlab demo
 
 test: $(BIN)/batchlab
-	MPLBACKEND=agg $(BIN)/pytest -q
+	MPLBACKEND=agg $(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(BIN)/batchlab
 	$(BIN)/ruff check src tests benchmarks
