@@ -35,6 +35,8 @@ def test_results_in_jupyter(results):
     assert html.escape(repr(results)) in page  # Results('nb-test': ...), quotes escaped
     assert page.count("<tr") == 1 + 2  # header + one row per batch size
     assert "epochs to target" in page and "test %" in page
+    assert re.search(r"<td>\d+\.\d \(\d+\.\d–\d+\.\d\)</td>", page)  # 2 seeds: their range
+    assert "Intervals over seeds" in page  # the rule, said once
     image = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert image and len(image.group(1)) > 1000
 

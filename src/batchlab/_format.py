@@ -107,6 +107,17 @@ def spread_kind(n: float | None) -> str:
     return "range" if n < SEEDS_FOR_CI else "ci"
 
 
+def summary_cells(row) -> tuple[str, str, str]:
+    """A summary row's final train accuracy, final test accuracy (in %) and epochs to target,
+    each with its interval (:func:`ci`): the cells ``batchlab show`` and the notebook print.
+    ``row`` is a row of :attr:`batchlab.analysis.Summary.table_` (attribute access)."""
+
+    def cell(stem: str, scale: float = 100.0) -> str:
+        return ci(*(getattr(row, f"{stem}_{part}") for part in ("mean", "lo", "hi", "n")), scale)
+
+    return cell("final_train_accuracy"), cell("final_test_accuracy"), cell("epochs_to_target", 1.0)
+
+
 def interval_note(confidence: float = 0.95) -> str:
     """:data:`INTERVAL_NOTE` at the confidence ``confidence``.
 

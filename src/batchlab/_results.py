@@ -124,7 +124,7 @@ class Results:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the summary table and a small figure of the curves (PNG inline)."""
-        from batchlab._format import ci, interval_note, pct
+        from batchlab._format import interval_note, pct, summary_cells
         from batchlab.analysis import Summary
 
         title = html.escape(repr(self))
@@ -132,39 +132,15 @@ class Results:
             return f"<div><strong>{title}</strong><p>No epoch has been recorded yet.</p></div>"
         s = Summary(target=self._target(None)).fit(self.history)
         t = s.table_
+        rows_cells = [summary_cells(r) for r in t.itertuples()]
         rows = pd.DataFrame(
             {
                 "batch": t.batch_size,
                 "lr": [f"{v:g}" for v in t.learning_rate],
                 "seeds": t.n_seeds,
-                "train %": [
-                    ci(
-                        r.final_train_accuracy_mean,
-                        r.final_train_accuracy_lo,
-                        r.final_train_accuracy_hi,
-                        r.final_train_accuracy_n,
-                    )
-                    for r in t.itertuples()
-                ],
-                "test %": [
-                    ci(
-                        r.final_test_accuracy_mean,
-                        r.final_test_accuracy_lo,
-                        r.final_test_accuracy_hi,
-                        r.final_test_accuracy_n,
-                    )
-                    for r in t.itertuples()
-                ],
-                "epochs to target": [
-                    ci(
-                        r.epochs_to_target_mean,
-                        r.epochs_to_target_lo,
-                        r.epochs_to_target_hi,
-                        r.epochs_to_target_n,
-                        1.0,
-                    )
-                    for r in t.itertuples()
-                ],
+                "train %": [cells[0] for cells in rows_cells],
+                "test %": [cells[1] for cells in rows_cells],
+                "epochs to target": [cells[2] for cells in rows_cells],
                 "reached": [pct(v, 0) for v in t.reached_fraction],
                 "diverged": [pct(v, 0) for v in t.diverged_fraction],
             }

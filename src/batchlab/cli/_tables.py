@@ -7,7 +7,7 @@ import math
 from rich import box
 from rich.table import Table
 
-from batchlab._format import SEEDS_FOR_CI, ci, pct
+from batchlab._format import SEEDS_FOR_CI, pct, summary_cells
 
 
 def _epochs(first: float, last: float) -> str:
@@ -48,25 +48,7 @@ def summary_table(history, target: float | None, title: str) -> Table:
             str(int(r.batch_size)),
             f"{r.learning_rate:g}",
             str(n),
-            ci(
-                r.final_train_accuracy_mean,
-                r.final_train_accuracy_lo,
-                r.final_train_accuracy_hi,
-                r.final_train_accuracy_n,
-            ),
-            ci(
-                r.final_test_accuracy_mean,
-                r.final_test_accuracy_lo,
-                r.final_test_accuracy_hi,
-                r.final_test_accuracy_n,
-            ),
-            ci(
-                r.epochs_to_target_mean,
-                r.epochs_to_target_lo,
-                r.epochs_to_target_hi,
-                r.epochs_to_target_n,
-                1.0,
-            ),
+            *summary_cells(r),
             pct(r.reached_fraction, 0),
             str(int(r.n_diverged)),
         ]
