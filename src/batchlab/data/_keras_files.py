@@ -105,6 +105,8 @@ def keras_home() -> Path:
         except ImportError:  # pragma: no cover - a Keras without it
             home = os.path.join(os.path.expanduser("~"), ".keras")
     home = os.path.expanduser(home)
+    with contextlib.suppress(OSError):  # Keras makes its folder when imported; so does this
+        os.makedirs(home, exist_ok=True)
     if not os.access(home, os.W_OK):
         home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
     return Path(home)
@@ -204,7 +206,7 @@ class _Finder:
             if not ok:
                 raise self._unreadable(path, "not a tar or zip archive")
             where = tmp
-        elif path.name == spec.inner or all((path / m).is_file() for m in spec.members):
+        elif path.name == spec.inner or any((path / m).is_file() for m in spec.members):
             where = path.parent  # the extracted folder itself
             if path.name != spec.inner:  # under another name: shown under the expected one
                 where = Path(self.stack.enter_context(tempfile.TemporaryDirectory()))
@@ -213,9 +215,10 @@ class _Finder:
             where = path  # a folder holding the extracted folder
         if not _extracted(where, spec):
             missing = next(m for m in spec.members if not (where / spec.inner / m).is_file())
+            inner = path if where != path else path / spec.inner
             raise DataError(
                 f"dataset_options.path = {str(path)!r}: dataset {spec.name!r} needs the file "
-                f"{where / spec.inner / missing}, which is not there ({_forms(spec)})"
+                f"{inner / missing}, which is not there ({_forms(spec)})"
             )
         return where
 
