@@ -247,9 +247,11 @@ def _subset(y: np.ndarray, n: int, seed: int) -> np.ndarray:
 
 
 def _scale(scale: str, x_tr: np.ndarray, x_te: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x_tr, x_te = x_tr.astype(np.float32), x_te.astype(np.float32)
+    x_tr, x_te = x_tr.astype(np.float32), x_te.astype(np.float32)  # new arrays: in place
     if scale == "unit":
-        return x_tr / np.float32(255), x_te / np.float32(255)
+        x_tr /= np.float32(255)
+        x_te /= np.float32(255)
+        return x_tr, x_te
     if scale == "standardize":
         axes = tuple(range(x_tr.ndim - 1))  # per channel
         mean = x_tr.mean(axis=axes, dtype=np.float64).astype(np.float32)
