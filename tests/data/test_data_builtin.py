@@ -112,7 +112,12 @@ def test_mnist1d_disk_cache_written_atomically_and_reread(tmp_path, monkeypatch)
 
 def test_builtin_datasets_lists_every_builtin():
     described = builtin_datasets()
-    assert set(described) == {"blobs", "logic", "moons", "digits", "mnist1d"}
+    assert set(described) == {"blobs", "logic", "moons", "digits", "mnist1d"} | {
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+        "cifar100",
+    }
     assert all(isinstance(d, str) and d for d in described.values())
 
 

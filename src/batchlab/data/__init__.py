@@ -1,4 +1,5 @@
-"""Datasets: builtins (generated locally, never downloaded), CSV and NPZ files.
+"""Datasets: builtins (generated locally, never downloaded), MNIST, Fashion-MNIST, CIFAR-10
+and CIFAR-100 from the Keras cache (through Keras's loaders), CSV and NPZ files.
 
 Example:
     >>> from batchlab.data import load_dataset, check_batch_size
@@ -10,6 +11,15 @@ Example:
 from batchlab.data._batch import check_batch_size
 from batchlab.data._builtin import builtin_datasets
 from batchlab.data._dataset import Dataset
+from batchlab.data._fake import write_keras_files
+from batchlab.data._keras_files import keras_home
 from batchlab.data._load import load_dataset
 
-__all__ = ["Dataset", "builtin_datasets", "check_batch_size", "load_dataset"]
+__all__ = [
+    "Dataset",
+    "builtin_datasets",
+    "check_batch_size",
+    "keras_home",
+    "load_dataset",
+    "write_keras_files",
+]

@@ -1,4 +1,5 @@
-"""Builtin datasets: generated or loaded from installed packages, never downloaded.
+"""Builtin datasets: generated or loaded from installed packages, never downloaded (the
+Keras datasets, MNIST and the others, are in :mod:`batchlab.data._keras`).
 
 Each builtin is a function ``() -> Dataset``, cached in-process (datasets are immutable).
 """
@@ -151,10 +152,17 @@ BUILTINS: dict[str, tuple[str, Callable[[], Dataset]]] = {
 
 
 def builtin_datasets() -> dict[str, str]:
-    """Names of the builtin datasets, each with a one-line description.
+    """Names of the builtin datasets, each with a one-line description: those generated
+    locally, then those Keras's loaders read from the Keras cache (MNIST, Fashion-MNIST,
+    CIFAR-10, CIFAR-100; see :mod:`batchlab.data._keras`).
 
     Example:
-        >>> sorted(builtin_datasets())
-        ['blobs', 'digits', 'logic', 'mnist1d', 'moons']
+        >>> " ".join(builtin_datasets())
+        'blobs logic moons digits mnist1d mnist fashion_mnist cifar10 cifar100'
     """
-    return {name: desc for name, (desc, _) in BUILTINS.items()}
+    from batchlab.data._keras import KERAS_DATASETS
+
+    return {
+        **{name: desc for name, (desc, _) in BUILTINS.items()},
+        **{name: desc for name, (desc, _) in KERAS_DATASETS.items()},
+    }

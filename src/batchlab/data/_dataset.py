@@ -168,7 +168,7 @@ def check_features(a: np.ndarray, where: str, hint: str = "e.g. (n, 2) for two f
 def _features(x: object, where: str) -> np.ndarray:
     a = np.asarray(x)
     if a.dtype.kind in "biuf":
-        a = a.astype(np.float32)  # a value beyond float32's range is refused as infinite
+        a = a.astype(np.float32, copy=False)  # beyond float32's range: refused as infinite
     check_features(a, where)
     return _readonly(a)
 

@@ -11,6 +11,7 @@ from batchlab._suggest import did_you_mean
 from batchlab.data._builtin import BUILTINS
 from batchlab.data._csv import read_csv
 from batchlab.data._dataset import Dataset
+from batchlab.data._keras import KERAS_DATASETS, load_keras
 from batchlab.data._npz import read_npz
 from batchlab.errors import DataError, SpecError
 
@@ -22,9 +23,12 @@ def load_dataset(source: str | os.PathLike | Dataset, **options) -> Dataset:
     """Load a dataset by builtin name, from a ``.csv`` or ``.npz`` file, or pass one through.
 
     Args:
-        source: a builtin name (see :func:`builtin_datasets`), a path to a ``.csv`` or
-            ``.npz`` file, or a :class:`Dataset` (returned as is).
-        **options: for files only.
+        source: a builtin name (see :func:`builtin_datasets`; ``mnist``, ``fashion_mnist``,
+            ``cifar10`` and ``cifar100`` come through Keras's loaders from the Keras cache),
+            a path to a ``.csv`` or ``.npz`` file, or a :class:`Dataset` (returned as is).
+        **options: for the Keras datasets, ``path``, ``download``, ``n_train``, ``n_test``,
+            ``validation_split``, ``split_seed``, ``scale`` and (CIFAR-100) ``label_mode``:
+            see :mod:`batchlab.data._keras` and docs/datasets.md. For files:
             ``label`` (CSV): the label column, default ``"label"``; a list of columns makes a
             multilabel dataset with one output per column.
             ``test_fraction``: share of rows held out when the file has no test split
@@ -45,6 +49,8 @@ def load_dataset(source: str | os.PathLike | Dataset, **options) -> Dataset:
     if isinstance(source, Dataset):
         _no_options(options, "a Dataset")
         return source
+    if isinstance(source, str) and source in KERAS_DATASETS:
+        return load_keras(source, **options)
     if isinstance(source, str) and source in BUILTINS:
         _no_options(options, f"the builtin dataset {source!r}")
         return BUILTINS[source][1]()
@@ -55,9 +61,10 @@ def load_dataset(source: str | os.PathLike | Dataset, **options) -> Dataset:
         )
     path = Path(source)
     if isinstance(source, str) and not _looks_like_path(source):
-        hint = did_you_mean(source, BUILTINS)
+        names = [*BUILTINS, *KERAS_DATASETS]
+        hint = did_you_mean(source, names)
         raise DataError(
-            f"dataset: {source!r} is not a builtin dataset (builtins: {', '.join(BUILTINS)}){hint}."
+            f"dataset: {source!r} is not a builtin dataset (builtins: {', '.join(names)}){hint}."
             " For a file, give a path ending in .csv or .npz."
         )
     opts = _options(options)
@@ -86,8 +93,8 @@ def _looks_like_path(s: str) -> bool:
 def _no_options(options: dict, what: str) -> None:
     if options:
         raise SpecError(
-            f"dataset options {', '.join(sorted(options))} apply only to CSV and NPZ files, "
-            f"not to {what}"
+            f"dataset options {', '.join(sorted(options))} apply only to CSV and NPZ files and "
+            f"to the Keras datasets ({', '.join(KERAS_DATASETS)}), not to {what}"
         )
 
 

@@ -49,16 +49,34 @@ HISTORY_COLUMNS = tuple(c for c in HISTORY if c not in ("study", "cohort"))
 
 
 class Shared:
-    """What the cohorts of one study share: Keras's initial weights per seed (the same
-    builder and seed give the same weights) and the gradient-statistics programs (their
-    shapes do not depend on the batch size being trained). Dropped with the study's run, so
-    nothing outlives it."""
+    """What the cohorts of one study share: the dataset's arrays on the device (moved there
+    once per study, not once per cohort), Keras's initial weights per seed (the same builder
+    and seed give the same weights) and the gradient-statistics programs (their shapes do not
+    depend on the batch size being trained). Dropped with the study's run, so nothing
+    outlives it."""
 
     def __init__(self) -> None:
         self.weights: dict[int, tuple] = {}
         """seed -> (model, trainable, non_trainable)."""
         self.programs: dict = {}
         """settings -> a compiled gradient-statistics program (see :mod:`._measure`)."""
+        self.data: dict[tuple[int, str], tuple] = {}
+        """(id(dataset), dtype) -> (dataset, its arrays on the device); the dataset is kept
+        so that its id stays its own."""
+
+    def device_data(self, dataset, dtype) -> tuple:
+        """``(x_train, y_train, x_test, y_test)`` on the device, moved there on the first
+        call for ``dataset`` and ``dtype`` and the same arrays on every later one."""
+        key = (id(dataset), str(dtype))
+        if key not in self.data:
+            arrays = (
+                jnp.asarray(dataset.x_train, dtype),
+                jnp.asarray(dataset.y_train),
+                jnp.asarray(dataset.x_test, dtype),
+                jnp.asarray(dataset.y_test),
+            )
+            self.data[key] = (dataset, arrays)
+        return self.data[key][1]
 
 
 @functools.lru_cache(maxsize=8)
@@ -154,12 +172,7 @@ class Cohort:
             dataset.task, loss, dataset.n_outputs, output_activation(self.model)
         )
         dtype = keras().config.floatx()
-        self._data = (
-            jnp.asarray(dataset.x_train, dtype),
-            jnp.asarray(dataset.y_train),
-            jnp.asarray(dataset.x_test, dtype),
-            jnp.asarray(dataset.y_test),
-        )
+        self._data = self.shared.device_data(dataset, dtype)
         self._eval_chunk = int(eval_chunk)
         self._epoch_orders = EpochOrders(dataset.n_train)
         self.values = TrialValues(

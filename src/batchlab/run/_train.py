@@ -79,6 +79,7 @@ def _study(arguments: dict[str, Any]) -> Study:
         return Study(
             name=a["name"],
             dataset=os.fspath(dataset) if isinstance(dataset, os.PathLike) else dataset,
+            dataset_options={} if a["dataset_options"] is None else a["dataset_options"],
             model={"kind": "mlp"} if a["model"] is None else a["model"],
             optimizer=optimizer,
             epochs=a["epochs"],
@@ -111,6 +112,7 @@ def train(
     loss: str = "auto",
     shuffle: bool = True,
     diagnostics: Diagnostics | Mapping[str, Any] | None = None,
+    dataset_options: Mapping[str, Any] | None = None,
     name: str = "train",
     store=None,
     progress=None,
@@ -123,7 +125,9 @@ def train(
 
     Args:
         dataset: a builtin name (``"blobs"``, ``"logic"``, ``"moons"``, ``"digits"``,
-            ``"mnist1d"``), a ``.csv``/``.npz`` path, or a :class:`batchlab.data.Dataset`.
+            ``"mnist1d"``; ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``, ``"cifar100"``
+            from the Keras cache), a ``.csv``/``.npz`` path, or a
+            :class:`batchlab.data.Dataset`.
         model: ``bl.models.mlp(...)``, ``bl.models.cnn1d()``, any callable returning an
             uncompiled ``keras.Model`` (with or without ``(input_shape, n_outputs)``), or an
             import path ``"package.module:function"``. Default: seed 003's MLP.
@@ -140,6 +144,9 @@ def train(
         shuffle: reshuffle each epoch (Keras's default).
         diagnostics: gradient statistics to record (``{"enabled": True, "epochs": [0, 5]}``;
             see ``docs/studies.md``).
+        dataset_options: the dataset's options, as ``dataset_options`` in a study file
+            (``{"n_train": 5000, "scale": "unit"}`` for MNIST; ``{"label": "y"}`` for a CSV
+            file; see docs/datasets.md).
         name: the study's name in the store.
         store: where to keep the study: None (default) for memory only; a path to keep it
             (and to resume it if interrupted: the same call continues where it stopped).

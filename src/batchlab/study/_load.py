@@ -102,6 +102,12 @@ def _load_file(path: Path) -> Study:
         candidate = path.parent / dataset
         if not Path(dataset).is_absolute() and candidate.exists():
             data = {**data, "dataset": str(candidate.resolve())}
+    options = data.get("dataset_options")
+    given = options.get("path") if isinstance(options, dict) else None
+    if isinstance(given, str) and given and not Path(given).expanduser().is_absolute():
+        candidate = path.parent / given  # dataset_options.path, beside the study file
+        if candidate.exists():
+            data = {**data, "dataset_options": {**options, "path": str(candidate.resolve())}}
     return _from_data(data, str(path), default_name=path.stem)
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from batchlab._format import plural
 from batchlab.data._builtin import BUILTINS
 from batchlab.data._dataset import Dataset
+from batchlab.data._keras import KERAS_DATASETS, check_keras_options
 from batchlab.errors import ModelError, SpecError
 from batchlab.models._resolve import BUILTIN_MODELS
 from batchlab.study import _check as c
@@ -40,8 +41,9 @@ from batchlab.study._optimizer import Optimizer
 from batchlab.study._sections import Analysis, Diagnostics
 from batchlab.study._sweep import Sweep
 
-BUILTIN_DATASETS = tuple(BUILTINS)
-"""Datasets batchlab ships; any other ``dataset`` must be a ``.csv`` or ``.npz`` file path."""
+BUILTIN_DATASETS = (*BUILTINS, *KERAS_DATASETS)
+"""Datasets batchlab knows by name (the last four through Keras's loaders, from the Keras
+cache); any other ``dataset`` must be a ``.csv`` or ``.npz`` file path."""
 DATASET_SUFFIXES = (".csv", ".npz")
 MODEL_KINDS = (*BUILTIN_MODELS, "import")
 LOSSES = ("auto", "crossentropy", "binary_crossentropy", "mse")
@@ -166,10 +168,12 @@ class Study:
     description: str = ""
     """One line saying what the study asks (shown by ``batchlab studies``)."""
     dataset: str | Dataset
-    """A builtin dataset (blobs, logic, moons, digits, mnist1d), a .csv / .npz file path, or
-    (from Python) a :class:`batchlab.data.Dataset`."""
+    """A builtin dataset (blobs, logic, moons, digits, mnist1d; mnist, fashion_mnist, cifar10,
+    cifar100 from the Keras cache), a .csv / .npz file path, or (from Python) a
+    :class:`batchlab.data.Dataset`."""
     dataset_options: dict[str, Any] = field(default_factory=dict)
-    """Options for the dataset loader, e.g. ``{"label": "y"}`` for a CSV file."""
+    """Options for the dataset loader, e.g. ``{"label": "y"}`` for a CSV file, ``{"n_train":
+    5000, "scale": "unit"}`` for MNIST (docs/datasets.md)."""
     model: dict[str, Any] | Callable = field(default_factory=lambda: {"kind": "mlp"})
     """The model: ``{"kind": "mlp", "hidden": [50], "activation": "relu", "init": "he_uniform",
     "output": "softmax"}``, ``{"kind": "cnn1d"}``, or ``{"kind": "import", "path":
@@ -204,6 +208,8 @@ class Study:
         options = c.plain(c.table(self.dataset_options, "dataset_options"), "dataset_options")
         if options and isinstance(self.dataset, Dataset):
             raise c.fail("dataset_options", options, "options apply to a name or a file only")
+        if self.dataset in KERAS_DATASETS:
+            check_keras_options(self.dataset, options)  # the values need no data to check
         set_field(self, "dataset_options", options)
         set_field(self, "model", _model(self.model))
         set_field(self, "epochs", c.integer(self.epochs, "epochs", minimum=1))
