@@ -155,3 +155,24 @@ def test_every_trial_diverged_draws_and_says_so():
     assert ax.get_xscale() == "linear"  # nothing finite to put on a log axis
     assert ax.get_ylim() == pytest.approx((0.0, 1.01))
     assert "every trial diverged" in ax.texts[0].get_text()
+
+
+def test_a_crowded_figure_is_saved_without_the_layout_engines_warnings(tmp_path):
+    """Constrained layout gives up on a figure with no room (a UserWarning, and in some
+    layouts a division by zero): the figure is still saved, and nothing reaches the user."""
+    import io
+
+    import numpy as np
+
+    from batchlab.plots._style import draw_to, new_figure
+
+    fig = new_figure(0.5, 0.5)
+    for ax in fig.subplots(2, 2).flat:
+        ax.plot([1, 2], [1, 2], label="a long label " * 5)
+        ax.legend()
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):  # draw_to decides for the layout's arithmetic
+            draw_to(fig, buffer, "png", 50)
+    assert buffer.getvalue().startswith(b"\x89PNG")

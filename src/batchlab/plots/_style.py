@@ -3,6 +3,7 @@ pieces several figures draw alike (a mean line with its band, a series per learn
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -70,6 +71,19 @@ def plain(text: object) -> str:
 def new_figure(width: float, height: float) -> Figure:
     """A figure outside pyplot (no global state, no GUI), laid out with constrained layout."""
     return Figure(figsize=(width, height), layout="constrained")
+
+
+def draw_to(fig: Figure, handle, fmt: str, dpi: int) -> None:
+    """Render ``fig`` into the open file ``handle`` as ``fmt`` (png or svg).
+
+    Constrained layout can divide by a zero width while it solves a crowded figure (a legend as
+    wide as its axes, an axes with no room); it then lays the figure out as best it can. That
+    arithmetic warning, and matplotlib's notice that the layout was not fully applied, are the
+    layout engine's business: they do not reach the user's terminal (or fail a run in tests).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+        fig.savefig(handle, format=fmt, dpi=dpi)
 
 
 def percent_axis(axis, decimals: int | None = None) -> None:

@@ -20,6 +20,7 @@ from batchlab._suggest import did_you_mean
 from batchlab.errors import BatchlabError
 from batchlab.plots import curves, distance, gradients, heatmap, overlay, scaling, speed, stability
 from batchlab.plots._kind import FigureKind, FigureUnavailable
+from batchlab.plots._style import draw_to
 
 FORMATS = (".png", ".svg")
 
@@ -137,7 +138,7 @@ def save(fig: Figure, path: str | os.PathLike[str], dpi: int = 110) -> Path:
     """Save ``fig`` as PNG or SVG (by the extension), atomically; returns the path."""
     path = Path(path)
     ext = _check_format(path)
-    return atomic_write(path, lambda handle: fig.savefig(handle, format=ext[1:], dpi=dpi))
+    return atomic_write(path, lambda handle: draw_to(fig, handle, ext[1:], dpi))
 
 
 def plot(

@@ -40,7 +40,7 @@ from batchlab.analysis._tables import spec_dict
 from batchlab.analysis.reach import RULE as REACH_RULE
 from batchlab.errors import BatchlabError
 from batchlab.plots import X_LABELS
-from batchlab.plots._style import target_of
+from batchlab.plots._style import draw_to, target_of
 from batchlab.store import Tables
 
 DEFAULT_X_AXES = ("epochs", "updates", "seconds")
@@ -60,7 +60,7 @@ def _env() -> jinja2.Environment:
 def png_data_uri(fig: Figure, dpi: int = FIGURE_DPI) -> str:
     """A figure as a ``data:image/png;base64,...`` URI."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    draw_to(fig, buffer, "png", dpi)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
