@@ -234,3 +234,38 @@ def test_cnn2d_with_batchnorm_and_dropout_trains(saved):
     first, last = h[h.epoch == 1], h[h.epoch == 3]
     assert (last.train_loss.to_numpy() < first.train_loss.to_numpy()).all()
     assert not np.array_equal(result.final_weights(0)[0], result.final_weights(1)[0])
+
+
+# ---- from the command line --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "needles"),
+    [
+        ('"no_such_pkg_xyz.models:build"', ["no module named 'no_such_pkg_xyz'"]),
+        ('"batchlab.models:cnn3d"', ["has no attribute 'cnn3d'", "did you mean 'cnn2d'"]),
+        ('"missing.keras"', ["'missing.keras': no such file"]),
+        ('{ kind = "cnn2d", dropout = 2 }', ["model.dropout: 2 is not valid"]),
+        ('{ kind = "cnn2d", filters = [8, 8, 8, 8] }', ["4 blocks", "8x8", "at most 3"]),
+    ],
+)
+def test_cli_user_model_errors_exit_2(tmp_path, model, needles):
+    """The study file's model is checked before anything is stored: exit code 2 and a
+    message naming the model, never a traceback."""
+    from helpers.cli import cli
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "images.npz"
+    x = rng.random((20, 8, 8, 1), dtype=np.float32)
+    np.savez(data, x=x[:16], y=np.arange(16) % 2, x_test=x[16:], y_test=[0, 1, 0, 1])
+    spec = tmp_path / "study.toml"
+    spec.write_text(
+        f'name = "m"\ndataset = "{data}"\nepochs = 1\nmodel = {model}\n'
+        "[sweep]\nbatch_size = [8]\nlearning_rate = [0.1]\n"
+    )
+    store = tmp_path / "s.db"
+    rc, out, err = cli("run", spec, "--store", store)
+    assert rc == 2, out + err
+    for needle in needles:
+        assert needle in out + err
+    assert "Traceback" not in out + err
