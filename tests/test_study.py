@@ -96,7 +96,7 @@ INVALID = [
     ("loss", "hinge", ["loss = 'hinge'", "'crossentropy'", "'mse'"]),
     ("dataset", "blob", ["dataset = 'blob'", "did you mean 'blobs'", "mnist1d"]),
     ("dataset", 3, ["dataset = 3", "builtin dataset name", ".csv", "Dataset"]),
-    ("model", {"kind": "rnn"}, ["model.kind = 'rnn'", "'mlp', 'cnn1d', 'import'"]),
+    ("model", {"kind": "rnn"}, ["model.kind = 'rnn'", "'mlp', 'cnn1d', 'cnn2d', 'resnet'"]),
     ("model", {"hidden": [50]}, ["model has no 'kind'"]),
     ("model", {"kind": "mlp", "hidden": [50, 0]}, ["model.hidden[1] = 0", ">= 1"]),
     ("model", {"kind": "import", "path": "nocolon"}, ["model.path = 'nocolon'", "module:function"]),

@@ -137,7 +137,7 @@ def test_describe_model_round_trips(user_module):
         ("missing_file.py:build", r"no such file 'missing_file\.py'"),
         (42, r"is 42 \(int\), not callable"),
         ({"kind": "mlp", "hiden": [50]}, r"mlp has no field 'hiden'"),
-        ({"kind": "resnet"}, r"cannot rebuild a model from"),
+        ({"kind": "transformer"}, r"cannot rebuild a model from"),
     ],
 )
 def test_resolve_errors(user_module, model, message):

@@ -36,6 +36,7 @@ from batchlab._backend import keras
 from batchlab._columns import EPOCH_METRICS, HISTORY
 from batchlab._seeds import check_seed
 from batchlab.engine._init import seeded_model
+from batchlab.engine._keras_compat import install as install_keras_compat
 from batchlab.engine._losses import Head, make_head, output_activation
 from batchlab.engine._optim import optimizer_transform
 from batchlab.engine._orders import EpochOrders
@@ -163,11 +164,16 @@ class Cohort:
         self.trial_ids = np.array([int(t.trial) for t in trials])
         self.shared = shared if shared is not None else Shared()
         build = lambda: builder(dataset.input_shape, dataset.n_outputs)  # noqa: E731
+        install_keras_compat()  # RandomCrop inside the compiled program
         for seed in dict.fromkeys(int(t.seed) for t in trials):
             if seed not in self.shared.weights:
                 self.shared.weights[seed] = seeded_model(build, seed)
         self.model = self.shared.weights[int(trials[0].seed)][0]  # they all share the structure
         self._check_model()
+        self._tail_apart = bool(self.model.non_trainable_variables)
+        """Train a ragged last batch as its own step rather than padded and masked: needed
+        when the model has state that depends on the batch (BatchNorm statistics, the seed
+        generators of dropout and random augmentation layers)."""
         self.head: Head = make_head(
             dataset.task, loss, dataset.n_outputs, output_activation(self.model)
         )
@@ -305,9 +311,16 @@ class Cohort:
 
         zero = jnp.zeros((), self._data[0].dtype)
         carry = (params, non_trainable, opt_state, zero, zero)
-        (params, non_trainable, opt_state, loss_sum, hit_sum), _ = jax.lax.scan(
-            step, carry, (idx, mask)
-        )
+        if self._tail_apart and pad:
+            # The ragged last batch is its own (shorter) step, as in fit: BatchNorm's batch
+            # statistics and the random layers' draws see exactly its real examples.
+            full = steps - 1
+            carry, _ = jax.lax.scan(step, carry, (idx[:full], mask[:full]))
+            tail = order[full * b :]  # (n - full * b,)
+            carry, _ = step(carry, (tail, jnp.ones(tail.shape, bool)))
+        else:
+            carry, _ = jax.lax.scan(step, carry, (idx, mask))
+        params, non_trainable, opt_state, loss_sum, hit_sum = carry
         train_end = self._evaluate(params, non_trainable, x, y)
         test = self._evaluate(params, non_trainable, x_test, y_test)
         finite = jnp.isfinite(loss_sum) & jnp.all(

@@ -86,3 +86,34 @@ def io(input_shape: object, n_outputs: object) -> tuple[tuple[int, ...], int]:
             f"input_shape: {input_shape!r} is not valid; use a tuple of positive sizes, e.g. (2,)"
         )
     return tuple(input_shape), positive_int(n_outputs, "n_outputs")
+
+
+def rate(value: object, field: str) -> float:
+    """A dropout rate in [0, 1)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (ok and 0 <= value < 1):
+        raise ModelError(f"{field}: {value!r} is not valid; use a number in [0, 1), e.g. 0.5")
+    return float(value)  # type: ignore[arg-type]
+
+
+def boolean(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ModelError(f"{field}: {value!r} is not valid; use true or false")
+    return value
+
+
+def name(value: object, field: str) -> str:
+    """A non-empty string (a Keras name, checked against Keras when the model is built)."""
+    if not isinstance(value, str) or not value:
+        raise ModelError(f"{field}: {value!r} is not valid; give a name such as 'relu'")
+    return value
+
+
+def image(input_shape: tuple[int, ...], model: str) -> tuple[int, int, int]:
+    """``(height, width, channels)`` of an image input ``(h, w)`` or ``(h, w, c)``."""
+    if len(input_shape) not in (2, 3):
+        raise ModelError(
+            f"input_shape: {model} takes images, (height, width) or (height, width, channels), "
+            f"got {input_shape}; use an MLP, cnn1d or your own model for this dataset"
+        )
+    return (*input_shape[:2], input_shape[2] if len(input_shape) == 3 else 1)  # type: ignore[return-value]

@@ -1,10 +1,11 @@
 """Turn whatever names a model into a builder ``(input_shape, n_outputs) -> keras.Model``.
 
-Accepted: a builtin builder (:class:`MLP`, :class:`CNN1D`) or its name (``"mlp"``,
-``"cnn1d"``); any callable taking ``(input_shape, n_outputs)``; any callable taking no
-arguments (wrapped, the arguments ignored); an import path ``"package.module:function"`` or
-``"path/to/file.py:function"`` to either kind of callable; a description from
-:func:`describe_model`.
+Accepted: a builtin builder (:class:`MLP`, :class:`CNN1D`, :class:`CNN2D`, :class:`ResNet`)
+or its name (``"mlp"``, ``"cnn1d"``, ``"cnn2d"``, ``"resnet"``); any callable taking
+``(input_shape, n_outputs)``; any callable taking no arguments (wrapped, the arguments
+ignored); an import path ``"package.module:function"`` or ``"path/to/file.py:function"`` to
+either kind of callable; a saved model ``"path/to/model.keras"`` (its architecture, weights
+drawn anew per seed); a description from :func:`describe_model`.
 """
 
 from __future__ import annotations
@@ -25,21 +26,27 @@ from batchlab._suggest import did_you_mean
 from batchlab.errors import BatchlabError, ModelError
 from batchlab.models import _checks
 from batchlab.models._cnn import CNN1D, cnn1d
+from batchlab.models._cnn2d import CNN2D, cnn2d
 from batchlab.models._mlp import MLP, mlp
+from batchlab.models._resnet import ResNet, resnet
+from batchlab.models._saved import SUFFIX, SavedModel
 
 if TYPE_CHECKING:
     import keras as keras_module
 
 Builder = Callable[[tuple[int, ...], int], "keras_module.Model"]
 
-BUILTIN_MODELS: dict[str, type] = {"mlp": MLP, "cnn1d": CNN1D}
+BUILTIN_MODELS: dict[str, type] = {"mlp": MLP, "cnn1d": CNN1D, "cnn2d": CNN2D, "resnet": ResNet}
+_BUILTIN_TYPES = tuple(BUILTIN_MODELS.values())
+_FACTORIES = (mlp, cnn1d, cnn2d, resnet)
 
 _IDENT = r"[A-Za-z_]\w*"
 _DOTTED = rf"{_IDENT}(?:\.{_IDENT})*"
 _IMPORT_PATH = re.compile(rf"^(?P<module>{_DOTTED}|[^:]+\.py):(?P<attr>{_DOTTED})$")
 _FORMS = (
-    "a builtin name (mlp, cnn1d), 'package.module:function', 'path/to/file.py:function', or a "
-    "callable taking (input_shape, n_outputs) or no arguments"
+    f"a builtin name ({', '.join(BUILTIN_MODELS)}), 'package.module:function', "
+    "'path/to/file.py:function', 'path/to/model.keras', or a callable taking "
+    "(input_shape, n_outputs) or no arguments"
 )
 
 
@@ -74,8 +81,9 @@ def resolve_model(model: Any) -> Builder:
     Whether a callable is a builder or a zero-argument function is decided from its
     signature: one that needs no arguments (all have defaults, no ``*args``) is called with
     none; one that needs one or two positional arguments, or takes ``*args``, is called with
-    ``(input_shape, n_outputs)``. The classes :class:`MLP`, :class:`CNN1D` and the factories
-    :func:`mlp`, :func:`cnn1d` (e.g. ``"batchlab.models:mlp"``) give their defaults.
+    ``(input_shape, n_outputs)``. The builtin classes (:class:`MLP`...) and factories
+    (:func:`mlp`..., e.g. ``"batchlab.models:mlp"``) give their defaults. A path ending in
+    ``.keras`` is a saved model (:class:`SavedModel`); the file is read when first built.
 
     Raises:
         ModelError: an unknown name, a malformed import path, a module or attribute that
@@ -86,13 +94,15 @@ def resolve_model(model: Any) -> Builder:
         >>> resolve_model("mlp")
         MLP(hidden=(50,), activation='relu', init='he_uniform', output='softmax')
     """
-    if isinstance(model, MLP | CNN1D | _Imported | _NoArgs):
+    if isinstance(model, (*_BUILTIN_TYPES, _Imported, _NoArgs, SavedModel)):
         return model
     if isinstance(model, Mapping):
         return _from_description(model)
     if isinstance(model, str):
         if model in BUILTIN_MODELS:
             return BUILTIN_MODELS[model]()
+        if model.endswith(SUFFIX):
+            return SavedModel(model)
         if ":" not in model:
             hint = _suggest(model)
             raise ModelError(f"model: {model!r} is not a builtin model{hint}. Use {_FORMS}.")
@@ -160,7 +170,8 @@ def describe_model(model: Any) -> dict:
     """A JSON-able description of a model for study specs and the store.
 
     Builtins give their kind and fields (``{"kind": "mlp", "hidden": [50], ...}``); an import
-    path gives ``{"kind": "import", "path": ...}``; so does a module-level function. Both
+    path gives ``{"kind": "import", "path": ...}``; so does a module-level function; a saved
+    model ``{"kind": "keras_file", "path": ...}``. These
     round-trip through :func:`resolve_model`. Other callables (lambdas, functions defined in
     ``__main__`` or inside functions) give ``{"kind": "callable", "name": ...}``, which says
     what was run but cannot be loaded again.
@@ -170,7 +181,7 @@ def describe_model(model: Any) -> dict:
         {'kind': 'mlp', 'hidden': [50], 'activation': 'relu', 'init': 'he_uniform', 'output': 'softmax'}
     """  # noqa: E501
     b = resolve_model(model)
-    if isinstance(b, MLP | CNN1D):
+    if isinstance(b, _BUILTIN_TYPES):
         kind = next(n for n, cls in BUILTIN_MODELS.items() if isinstance(b, cls))
         fields = {
             f.name: list(v) if isinstance(v := getattr(b, f.name), tuple) else v
@@ -179,6 +190,8 @@ def describe_model(model: Any) -> dict:
         return {"kind": kind, **fields}
     if isinstance(b, _Imported):
         return {"kind": "import", "path": b.path}
+    if isinstance(b, SavedModel):
+        return {"kind": "keras_file", "path": b.path}
     fn = b.fn if isinstance(b, _NoArgs) else b
     module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
     if module and qualname and module != "__main__" and "<" not in qualname:
@@ -201,9 +214,11 @@ def _from_description(d: Mapping) -> Builder:
         return cls(**fields)
     if kind == "import" and isinstance(d.get("path"), str):
         return resolve_model(d["path"])
+    if kind == "keras_file" and isinstance(d.get("path"), str):
+        return SavedModel(d["path"])
     raise ModelError(
         f"model: cannot rebuild a model from {dict(d)!r}; a description has kind "
-        f"{', '.join(BUILTIN_MODELS)} (with its fields) or 'import' (with a path)"
+        f"{', '.join(BUILTIN_MODELS)} (with its fields), 'import' or 'keras_file' (with a path)"
     )
 
 
@@ -263,10 +278,10 @@ def _import_file(file: Path, path: str):
 
 
 def _callable(obj: object, name: str) -> Builder:
-    if isinstance(obj, MLP | CNN1D):
-        return obj
-    if obj in (MLP, CNN1D, mlp, cnn1d):
-        return obj()  # the builtin with its defaults, as "mlp" or "cnn1d" would give
+    if isinstance(obj, _BUILTIN_TYPES):
+        return obj  # type: ignore[return-value]
+    if obj in _BUILTIN_TYPES or obj in _FACTORIES:
+        return obj()  # type: ignore[operator]  # the builtin with its defaults, as "mlp" gives
     if not callable(obj):
         raise ModelError(
             f"model {name} is {_short(obj)} ({type(obj).__name__}), not callable; use {_FORMS}"
@@ -298,8 +313,10 @@ def _name(obj: object) -> str:
         return repr(obj.path)
     if isinstance(obj, _NoArgs):
         return _name(obj.fn)
-    if isinstance(obj, MLP | CNN1D):
+    if isinstance(obj, _BUILTIN_TYPES):
         return repr(obj)
+    if isinstance(obj, SavedModel):
+        return repr(obj.path)
     qualname = getattr(obj, "__qualname__", None)
     if qualname:
         module = getattr(obj, "__module__", None)

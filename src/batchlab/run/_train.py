@@ -129,8 +129,9 @@ def train(
             from the Keras cache), a ``.csv``/``.npz`` path, or a
             :class:`batchlab.data.Dataset`.
         model: ``bl.models.mlp(...)``, ``bl.models.cnn1d()``, any callable returning an
-            uncompiled ``keras.Model`` (with or without ``(input_shape, n_outputs)``), or an
-            import path ``"package.module:function"``. Default: seed 003's MLP.
+            uncompiled ``keras.Model`` (with or without ``(input_shape, n_outputs)``), an
+            import path ``"package.module:function"``, a builtin name (``"cnn2d"``,
+            ``"resnet"``...) or a saved ``"model.keras"``. Default: seed 003's MLP.
         optimizer: ``bl.sgd(momentum=..., nesterov=...)`` (default ``bl.sgd()``) or
             ``bl.adam(...)``.
         batch_size: an int, ``"full"`` (batch gradient descent), or a list of them.

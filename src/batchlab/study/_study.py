@@ -45,7 +45,7 @@ BUILTIN_DATASETS = (*BUILTINS, *KERAS_DATASETS)
 """Datasets batchlab knows by name (the last four through Keras's loaders, from the Keras
 cache); any other ``dataset`` must be a ``.csv`` or ``.npz`` file path."""
 DATASET_SUFFIXES = (".csv", ".npz")
-MODEL_KINDS = (*BUILTIN_MODELS, "import")
+MODEL_KINDS = (*BUILTIN_MODELS, "import", "keras_file")
 LOSSES = ("auto", "crossentropy", "binary_crossentropy", "mse")
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -95,6 +95,8 @@ def _model(value: Any) -> dict[str, Any] | Callable:
     if "kind" not in model:
         raise SpecError(f"model has no 'kind': expected one of {', '.join(map(repr, MODEL_KINDS))}")
     kind = c.choice(model["kind"], "model.kind", MODEL_KINDS)
+    if kind in BUILTIN_MODELS:
+        _builtin_fields(kind, model)
     if kind == "mlp":
         if "hidden" in model:
             for path, units in c.items(model["hidden"], "model.hidden", scalar_ok=False):
@@ -113,7 +115,33 @@ def _model(value: Any) -> dict[str, Any] | Callable:
             raise c.fail(
                 "model.path", path, "expected 'package.module:function' or 'file.py:function'"
             )
+    if kind == "keras_file":
+        if set(model) != {"kind", "path"}:
+            c.check_keys(model, ["kind", "path"], "model")
+            raise SpecError("model.kind = 'keras_file' needs model.path = 'path/to/model.keras'")
+        path = c.string(model["path"], "model.path")
+        if not path.endswith(".keras"):
+            raise c.fail("model.path", path, "expected a path to a .keras file")
     return model
+
+
+# The builtins whose fields are checked here in full; the others' Keras names (activation,
+# init) are checked when the model is built, before anything is stored.
+_CHECKED_HERE = ("cnn2d", "resnet")
+
+
+def _builtin_fields(kind: str, model: Mapping[str, Any]) -> None:
+    """Check a builtin model's keys (unknown ones named, with a suggestion) and, for
+    cnn2d and resnet, their types and values, as ``model.<field>`` errors."""
+    cls = BUILTIN_MODELS[kind]
+    c.check_keys(model, ["kind", *(f.name for f in dataclasses.fields(cls))], "model")
+    if kind in _CHECKED_HERE:
+        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in model.items()}
+        del fields["kind"]
+        try:
+            cls(**fields)
+        except ModelError as e:
+            raise SpecError(str(e).replace(f"{kind}.", "model.", 1)) from None
 
 
 def _short(value: Any) -> str:
@@ -176,8 +204,11 @@ class Study:
     5000, "scale": "unit"}`` for MNIST (docs/datasets.md)."""
     model: dict[str, Any] | Callable = field(default_factory=lambda: {"kind": "mlp"})
     """The model: ``{"kind": "mlp", "hidden": [50], "activation": "relu", "init": "he_uniform",
-    "output": "softmax"}``, ``{"kind": "cnn1d"}``, or ``{"kind": "import", "path":
-    "pkg.mod:fn"}``; keys besides ``kind`` (and ``path``) go to the model builder. From
+    "output": "softmax"}``, ``{"kind": "cnn1d"}``, ``{"kind": "cnn2d", "filters": [16, 32]}``,
+    ``{"kind": "resnet", "depth": 20}``, ``{"kind": "import", "path": "pkg.mod:fn"}`` or
+    ``{"kind": "keras_file", "path": "net.keras"}`` (a string is short for these: a builtin's
+    name with its defaults, ``"pkg.mod:fn"``, ``"net.keras"``); keys besides ``kind`` (and
+    ``path``) go to the model builder (docs/models.md). From
     Python also a builder (``bl.models.mlp(...)``, any ``(input_shape, n_outputs) ->
     keras.Model``), kept as its description when it has one."""
     optimizer: Optimizer = field(default_factory=Optimizer)
