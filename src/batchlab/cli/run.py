@@ -105,6 +105,14 @@ def run(
             "of the spec's name alone."
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Run a study shrunk for a CPU at its full size (its [full_size] table), "
+            "as NAME-full.",
+        ),
+    ] = False,
     max_trials: Annotated[int, typer.Option(help="Refuse grids larger than this.")] = 10_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     report: Annotated[
@@ -142,8 +150,13 @@ def run(
         raise SpecError(f"--ray-address = {ray_address!r}: it needs --executor ray")
     changes = dict(seeds=seeds, epochs=epochs, name=name)
     overrides = {k: v for k, v in changes.items() if v is not None}
+    source = spec
+    if full:
+        from batchlab.study import load_study
+
+        source = load_study(spec).at_full_size()
     run_and_show(
-        spec,
+        source,
         store=store,
         overrides=overrides,
         new=new,

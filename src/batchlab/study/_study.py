@@ -229,6 +229,10 @@ class Study:
     """Target accuracy, metrics and x-axes of the analysis."""
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     """Gradient statistics recorded during training."""
+    full_size: dict[str, Any] = field(default_factory=dict)
+    """What ``batchlab run --full`` changes (:meth:`at_full_size`): a builtin shrunk for a CPU
+    keeps its full size here, as :meth:`replace` keys, e.g. ``{"dataset_options": {},
+    "epochs": 30}``. Not part of :attr:`spec_hash`: it changes nothing that is trained."""
 
     def __post_init__(self) -> None:
         name = c.string(self.name, "name")
@@ -255,6 +259,10 @@ class Study:
                     epoch,
                     f"beyond the study's {plural(self.epochs, 'epoch')}",
                 )
+        full = c.plain(c.table(self.full_size, "full_size"), "full_size")
+        set_field(self, "full_size", full)
+        if full:
+            self.at_full_size()  # every key and value is checked as the full study
 
     def __hash__(self) -> int:  # the dict fields are not hashable; the canonical form is
         return hash(self.spec_hash)
@@ -297,7 +305,9 @@ class Study:
     @property
     def spec_hash(self) -> str:
         """A stable hash (16 hex digits) of the canonical JSON of :meth:`to_dict`."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        data = self.to_dict()
+        data.pop("full_size", None)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     # ---- checks that need the dataset -----------------------------------------------
@@ -381,6 +391,8 @@ class Study:
 
                 value = describe_model(value)
             out[f.name] = value
+        if not out["full_size"]:
+            del out["full_size"]  # most studies have none
         return out
 
     @property
@@ -395,6 +407,29 @@ class Study:
         from batchlab.study._toml import dumps
 
         return dumps(self.to_dict())
+
+    def at_full_size(self) -> Study:
+        """The study at its full size: :attr:`full_size` applied, named ``NAME-full`` (so it
+        is stored beside the shrunk one).
+
+        Raises SpecError when the study has no ``[full_size]`` table, or when a key or value
+        in it is not valid (named ``full_size.KEY``).
+        """
+        if not self.full_size:
+            raise SpecError(
+                f"--full: study {self.name!r} has no [full_size] table; it runs at its only "
+                "size (only a study that is shrunk for a CPU has a full size)"
+            )
+        base = {"name": f"{self.name}-full", "full_size": {}}
+        for key, value in self.full_size.items():  # one at a time: the error names its key
+            try:
+                self.replace(**base, **{key: value})
+            except SpecError as e:
+                raise SpecError(f"full_size.{key}: {e}") from None
+        try:
+            return self.replace(**base, **self.full_size)
+        except SpecError as e:
+            raise SpecError(f"[full_size]: {e}") from None
 
     def replace(self, **changes: Any) -> Study:
         """A copy with some fields changed, validated again.
