@@ -19,18 +19,18 @@ HEAVY = ("jax", "keras", "matplotlib", "sklearn", "tensorflow", "torch")
 PROBE = """
 import contextlib, io, json, sys
 from batchlab.cli import main
-heavy = set(%r)
+heavy = set(json.loads(sys.argv[2]))
 for argv in json.loads(sys.argv[1]):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         rc = main(argv)
     loaded = sorted({m.split(".")[0] for m in sys.modules} & heavy)
     print(json.dumps({"argv": argv, "rc": rc, "heavy": loaded}))
-""" % (HEAVY,)
+"""
 
 
 def probe(commands: list[list[str]]) -> list[dict]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(commands)],
+        [sys.executable, "-c", PROBE, json.dumps(commands), json.dumps(HEAVY)],
         capture_output=True,
         text=True,
         env=env(),
