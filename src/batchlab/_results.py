@@ -142,6 +142,7 @@ class Results:
                         r.final_train_accuracy_mean,
                         r.final_train_accuracy_lo,
                         r.final_train_accuracy_hi,
+                        r.final_train_accuracy_n,
                     )
                     for r in t.itertuples()
                 ],
@@ -150,11 +151,18 @@ class Results:
                         r.final_test_accuracy_mean,
                         r.final_test_accuracy_lo,
                         r.final_test_accuracy_hi,
+                        r.final_test_accuracy_n,
                     )
                     for r in t.itertuples()
                 ],
                 "epochs to target": [
-                    ci(r.epochs_to_target_mean, r.epochs_to_target_lo, r.epochs_to_target_hi, 1.0)
+                    ci(
+                        r.epochs_to_target_mean,
+                        r.epochs_to_target_lo,
+                        r.epochs_to_target_hi,
+                        r.epochs_to_target_n,
+                        1.0,
+                    )
                     for r in t.itertuples()
                 ],
                 "reached": [pct(v, 0) for v in t.reached_fraction],
