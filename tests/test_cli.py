@@ -422,11 +422,11 @@ def test_run_again_resumes_and_trains_nothing(grid):
 
 
 def test_demo_writes_store_and_report(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the report goes to ./reports/
+    monkeypatch.chdir(tmp_path)  # the report goes to ./reports/, named after the store too
     store = tmp_path / "demo.db"
     result = cli("demo", "--epochs", 2, "--seeds", 1, "--store", store)
     check_builtin_run(DEMO_STUDY, store, 2, result)
-    report = tmp_path / "reports" / f"{DEMO_STUDY}.html"
+    report = tmp_path / "reports" / f"demo-{DEMO_STUDY}.html"
     assert report.is_file() and DEMO_STUDY in report.read_text(encoding="utf-8")
     assert "report:" in result.out
     history = load(DEMO_STUDY, store=store).history

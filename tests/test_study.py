@@ -295,7 +295,7 @@ def test_round_trip_of_awkward_values():
         description='quotes " and \\ and\nnewline, tab\t, unicode é ∑, del \x7f',
         dataset="data/my file.csv",
         dataset_options={"label": "y", "weird key": [1, 2.5, True], "nested": {"a": {"b": "c"}}},
-        model={"kind": "import", "path": "pkg.mod:build", "kwargs": {"width": 3, "rates": []}},
+        model={"kind": "import", "path": "pkg.mod:build"},  # other keys: refused (unused)
         optimizer=Optimizer(name="adam", beta_1=0.85, beta_2=0.99, epsilon=1e-8),
         epochs=3,
         loss="crossentropy",

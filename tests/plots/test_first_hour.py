@@ -176,3 +176,41 @@ def test_a_crowded_figure_is_saved_without_the_layout_engines_warnings(tmp_path)
         with np.errstate(all="raise"):  # draw_to decides for the layout's arithmetic
             draw_to(fig, buffer, "png", 50)
     assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_speed_with_one_point_reached_draws_without_a_warning():
+    # One seed, one setting reaching the target: one value per panel, no spread. A log axis
+    # over it warned "identical low and high ylims" on the terminal (issue 12). The rows are
+    # seed003-flavors run for 2 epochs and 1 seed, as the README walk-through runs it.
+    rows = [  # trial, batch size, rate, epoch, updates, test accuracy, wall seconds
+        (0, 500, 0.01, 1, 1, 0.456, 0.108527),
+        (0, 500, 0.01, 2, 2, 0.380, 0.109491),
+        (1, 1, 0.01, 1, 500, 0.642, 0.021291),
+        (1, 1, 0.01, 2, 1000, 0.448, 0.037908),
+        (2, 1, 0.001, 1, 500, 0.492, 0.021291),
+        (2, 1, 0.001, 2, 1000, 0.698, 0.037908),
+        (3, 32, 0.01, 1, 16, 0.680, 0.017359),
+        (3, 32, 0.01, 2, 32, 0.524, 0.017862),
+    ]
+    h = pd.DataFrame(
+        rows,
+        columns=["trial", "batch_size", "learning_rate", "epoch", "updates", "test_accuracy",
+                 "wall_seconds"],
+    )  # fmt: skip
+    h = h.assign(
+        study="flavors",
+        cohort=[f"bs{b}-sgd" for b in h.batch_size],
+        seed=0,
+        momentum=0.9,
+        examples_seen=500 * h.epoch,
+        train_loss=1.0,
+        train_accuracy=h.test_accuracy,
+        train_loss_end=1.0,
+        train_accuracy_end=h.test_accuracy,
+        test_loss=1.0,
+        diverged=False,
+    )
+    fig = drawn(plots.figure("speed", tables(h)))
+    for ax in fig.axes[:3]:
+        low, high = ax.get_ylim()
+        assert 0 < low < high

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # stdtrit: Student's t quantile (scipy.stats takes 0.5 s to import)
 
 from batchlab._columns import X_AXES
 from batchlab._format import SEEDS_FOR_CI
@@ -77,7 +77,7 @@ def t_interval(
     std = np.asarray(std, dtype=float)
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = stats.t.ppf((1 + confidence) / 2, np.where(n > 1, n - 1, 1))
+        q = special.stdtrit(np.where(n > 1, n - 1, 1), (1 + confidence) / 2)
         half = np.where(n > 1, q * std / np.sqrt(np.where(n > 0, n, 1)), 0.0)
     half = np.where(n > 0, half, np.nan)
     return mean - half, mean + half

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import special
 
 from batchlab._format import pct
 from batchlab._laws import inverse_batch
@@ -146,6 +146,8 @@ class ScalingFit:
             )
         log_s = np.log(s)
         start = self._start(b, s)
+        from scipy import optimize  # here: importing it takes 0.2 s, and `show` never fits
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optimize.OptimizeWarning)
             try:
@@ -166,7 +168,7 @@ class ScalingFit:
         self.cov_ = np.asarray(cov, dtype=float) if dof > 0 else np.full((2, 2), np.nan)
         # variances of log S_min, log B_crit and log E_min = log S_min + log B_crit
         var = [self.cov_[0, 0], self.cov_[1, 1], self.cov_.sum()]
-        q = stats.t.ppf((1 + self.level) / 2, max(dof, 1))
+        q = special.stdtrit(max(dof, 1), (1 + self.level) / 2)
         cis = []
         for centre, v in zip((log_s_min, log_b_crit, log_s_min + log_b_crit), var, strict=True):
             if np.isfinite(v) and v >= 0:

@@ -11,7 +11,7 @@
 Commands import JAX and Keras only when they train or measure, so ``--help``, ``ls``,
 ``show``, ``export`` and ``studies`` start at once. Exit codes: 0 ok; 2 bad input (a
 one-paragraph message on stderr, no traceback); 1 an internal error (with its traceback); 130
-interrupted (what was saved is said).
+interrupted by Ctrl-C and 143 stopped by SIGTERM (what was saved is said).
 """
 
 from __future__ import annotations
@@ -103,10 +103,21 @@ def _interrupt(exc: BaseException) -> KeyboardInterrupt | None:
 
 def _interrupted(exc: KeyboardInterrupt) -> int:
     """Say what an interrupted command saved (a run's message, batchlab.run.StudyInterrupted);
-    exit code 130."""
+    exit code 130 for Ctrl-C, 143 (128 + 15) for SIGTERM."""
+    from batchlab.run._interrupt import Terminated
+
     message = str(exc) or "interrupted: the store holds everything up to the last commit"
+    terminated = False
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:  # the run's message hides the signal
+        terminated = terminated or isinstance(cause, Terminated)
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    if terminated:
+        message = f"stopped by SIGTERM; {message}"
     err().print(message, highlight=False, markup=False, soft_wrap=True)
-    return 130
+    return 143 if terminated else 130
 
 
 def entry() -> None:

@@ -28,11 +28,29 @@ class _FlagsShowNoType:
         return params
 
 
-class Command(_FlagsShowNoType, TyperCommand):
+class _ValueInMessage:
+    """An option value of the wrong type is named in the usage error: typer says "Invalid
+    value for '--epochs': Input should be a valid integer" without the value given."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as exc:
+            errors = getattr(exc.__cause__, "errors", None)  # pydantic's ValidationError
+            try:
+                value = errors()[0]["input"] if callable(errors) else None
+            except (LookupError, TypeError):
+                value = None
+            if value is not None and repr(value) not in exc.message:
+                exc.message = f"got {value!r}; {exc.message}"
+            raise
+
+
+class Command(_ValueInMessage, _FlagsShowNoType, TyperCommand):
     """A ``batchlab`` command (``app.command(cls=Command)``)."""
 
 
-class Group(_FlagsShowNoType, TyperGroup):
+class Group(_ValueInMessage, _FlagsShowNoType, TyperGroup):
     """A ``batchlab`` command group (``typer.Typer(cls=Group)``)."""
 
 

@@ -71,6 +71,10 @@ def run_and_show(
         spec_target = result.study.analysis.target_accuracy
         out().print(summary_table(tables.history, target or spec_target, name))
     if report is not False:
+        from batchlab._workflow import default_report_path
+
+        if report is None:
+            report = default_report_path(name, result.store)
         path = study_report(tables, path=report, target=target)
         if not quiet:
             out().print(f"report: {path}")
@@ -116,7 +120,11 @@ def run(
     max_trials: Annotated[int, typer.Option(help="Refuse grids larger than this.")] = 10_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
     report: Annotated[
-        Path | None, typer.Option(help="Report path (default reports/STUDY.html).")
+        Path | None,
+        typer.Option(
+            help="Report path (default reports/STUDY.html for ./batchlab.db, "
+            "reports/STORE-STUDY.html for another --store)."
+        ),
     ] = None,
     no_report: Annotated[bool, typer.Option("--no-report", help="Write no report.")] = False,
     target: TargetOpt = None,

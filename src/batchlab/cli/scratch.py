@@ -24,8 +24,20 @@ def scratch_logic(
     momentum: Annotated[float, typer.Option(help="Momentum.")] = 0.9,
 ):
     """Seed 002: learn AND, OR, XOR, NAND, NOR with batch, stochastic and mini-batch GD."""
+    import math
+
+    from batchlab.cli._common import check_count
+    from batchlab.errors import SpecError
     from batchlab.scratch import logic_command
 
+    # Name the options, not the API's arguments.
+    check_count(epochs, "--epochs")
+    check_count(hidden, "--hidden")
+    check_count(seed, "--seed", minimum=0)
+    if not (math.isfinite(lr) and lr > 0):
+        raise SpecError(f"--lr = {lr!r}: the learning rate must be a finite number > 0")
+    if not (math.isfinite(momentum) and 0 <= momentum < 1):
+        raise SpecError(f"--momentum = {momentum!r}: must be in [0, 1)")
     out().print(
         logic_command(epochs, str(plot) if plot else None, seed, hidden, lr, momentum),
         highlight=False,

@@ -65,6 +65,7 @@ def draw_speed(
     target = target_of(summary)
     for ax, (stem, label) in zip(axes, PANELS, strict=True):
         plotted = False
+        span: list[float] = []  # the y values drawn, bars included
         for i, (rate, rows) in enumerate(groups):
             rows = rows.sort_values("batch_size")
             ok = rows[np.isfinite(rows[f"{stem}_mean"].astype(float))]
@@ -75,6 +76,7 @@ def draw_speed(
             lo = ok[f"{stem}_lo"].to_numpy(float)
             hi = ok[f"{stem}_hi"].to_numpy(float)
             lo = np.where(lo > 0, lo, m / 10)
+            span += [*m, *lo[np.isfinite(lo)], *hi[np.isfinite(hi)]]
             ax.errorbar(
                 b,
                 m,
@@ -121,6 +123,9 @@ def draw_speed(
         ax.set_xscale("log", base=2)
         batch_size_axis(ax.xaxis, summary["batch_size"])
         if plotted:
+            low, high = min(span), max(span)
+            if not high > low:  # one value (one point, no spread): a log axis needs a range
+                ax.set_ylim(low / 2, high * 2)
             ax.set_yscale("log")
             plain_log_axis(ax.yaxis)
         ax.set_xlabel("batch size (examples per update)")

@@ -5,6 +5,10 @@ garbage-collection callback (JAX registers one) the exception is printed as "Exc
 ignored" and dropped, and the run would go on to its end. So while a study runs, SIGINT also
 sets a flag, and the run's progress callbacks (every epoch of every cohort) raise
 KeyboardInterrupt when it is set: the run stops at the latest one epoch later.
+
+SIGTERM (``kill PID``, a job scheduler's stop) is handled the same way, raising
+:class:`Terminated` (a KeyboardInterrupt), so the run saves what it has and marks the study
+interrupted; the command line exits 143 (128 + 15) instead of Ctrl-C's 130.
 """
 
 from __future__ import annotations
@@ -13,33 +17,51 @@ import signal
 import threading
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during a run: stops it as Ctrl-C does (exit code 143 from the command line)."""
+
+    signum = signal.SIGTERM
+
+
+def _raise(signum: int) -> None:
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
 class Interrupts:
-    """A context in which SIGINT is remembered as well as raised (main thread only; a
-    handler other than Python's default is left alone)."""
+    """A context in which SIGINT and SIGTERM are remembered as well as raised (main thread
+    only; a handler other than Python's default one is left alone)."""
+
+    _DEFAULTS = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
 
     def __init__(self) -> None:
         self.flag = threading.Event()
-        self._previous = None
+        self.signum: int | None = None
+        """The signal that came first (SIGINT or SIGTERM), or None."""
+        self._previous: dict[int, object] = {}
 
     def __enter__(self) -> Interrupts:
-        main = threading.current_thread() is threading.main_thread()
-        if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+        if threading.current_thread() is threading.main_thread():
+            for signum, default in self._DEFAULTS.items():
+                if signal.getsignal(signum) is default:
+                    self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
+        if self.signum is None:
+            self.signum = signum
         self.flag.set()
-        raise KeyboardInterrupt
+        _raise(signum)
 
     def check(self) -> None:
-        """Raise KeyboardInterrupt if SIGINT came (even if its exception was dropped)."""
+        """Raise KeyboardInterrupt (:class:`Terminated` for SIGTERM) if a signal came, even
+        if its exception was dropped."""
         if self.flag.is_set():
-            raise KeyboardInterrupt
+            _raise(self.signum)
 
     def __exit__(self, *exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous = {}
 
 
 class Checked:

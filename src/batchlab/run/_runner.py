@@ -124,6 +124,32 @@ def _open_store(store) -> tuple[Store, bool]:
     return Store(store), True
 
 
+def _new_store_file(store) -> Path | None:
+    """The store's path when this call will create the file, else None."""
+    from batchlab.store._store import MEMORY, default_store_path
+
+    if isinstance(store, Store) or str(store) == MEMORY:
+        return None
+    path = Path(store) if store is not None else default_store_path()
+    return None if path.exists() else path
+
+
+def _forget_if_empty(path: Path) -> None:
+    """Remove a store file this call created when it holds no study (the study could not
+    start): a bad input leaves no file behind."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            if con.execute("SELECT count(*) FROM studies").fetchone()[0]:
+                return
+    except sqlite3.Error:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def prepare(study: Study, store: Store, *, new: bool, max_trials: int, max_cohort_size):
     """Check everything that can fail before anything is stored -- the grid's size, the
     dataset, the batch sizes against it, the gradient statistics' names, the model (built
@@ -246,19 +272,25 @@ def run_study(
     study = load_study(source)
     if overrides:
         study = study.replace(**overrides)
-    with Interrupts() as interrupts:
-        return _run(
-            study,
-            _open_store(store),
-            Checked(progress or Progress(), interrupts),
-            new=new,
-            max_trials=max_trials,
-            max_cohort_size=max_cohort_size,
-            commit_seconds=commit_seconds,
-            executor=executor,
-            ray_address=ray_address,
-            ray_options=ray_options,
-        )
+    created = _new_store_file(store)
+    try:
+        with Interrupts() as interrupts:
+            return _run(
+                study,
+                _open_store(store),
+                Checked(progress or Progress(), interrupts),
+                new=new,
+                max_trials=max_trials,
+                max_cohort_size=max_cohort_size,
+                commit_seconds=commit_seconds,
+                executor=executor,
+                ray_address=ray_address,
+                ray_options=ray_options,
+            )
+    except BaseException:
+        if created is not None:
+            _forget_if_empty(created)
+        raise
 
 
 def _run(

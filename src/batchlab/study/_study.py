@@ -46,6 +46,15 @@ BUILTIN_DATASETS = (*BUILTINS, *KERAS_DATASETS)
 cache); any other ``dataset`` must be a ``.csv`` or ``.npz`` file path."""
 DATASET_SUFFIXES = (".csv", ".npz")
 MODEL_KINDS = (*BUILTIN_MODELS, "import", "keras_file")
+MODEL_KEYS: dict[str, tuple[str, ...]] = {
+    **{
+        kind: ("kind", *(f.name for f in dataclasses.fields(cls)))
+        for kind, cls in BUILTIN_MODELS.items()
+    },
+    "import": ("kind", "path"),
+    "keras_file": ("kind", "path"),
+}
+"""The keys a ``[model]`` table of each kind accepts (a builtin's are its builder's fields)."""
 LOSSES = ("auto", "crossentropy", "binary_crossentropy", "mse")
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -95,6 +104,13 @@ def _model(value: Any) -> dict[str, Any] | Callable:
     if "kind" not in model:
         raise SpecError(f"model has no 'kind': expected one of {', '.join(map(repr, MODEL_KINDS))}")
     kind = c.choice(model["kind"], "model.kind", MODEL_KINDS)
+    for key in model:
+        if key not in MODEL_KEYS[kind]:
+            valid = MODEL_KEYS[kind]
+            raise SpecError(
+                f"unknown key {key!r} in [model] of kind {kind!r}{c.suggest(str(key), valid)} "
+                f"(valid keys: {', '.join(valid)})"
+            )
     if kind in BUILTIN_MODELS:
         _builtin_fields(kind, model)
     if kind == "mlp":

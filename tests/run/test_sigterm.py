@@ -1,0 +1,84 @@
+"""SIGTERM (``kill PID``, a scheduler's stop) is handled as Ctrl-C is: the run saves what it
+has, says so, leaves the study 'interrupted' and exits 143 (128 + 15)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+
+from helpers.cli import cli, command, env, ok
+
+SPEC = """
+name = "sigterm"
+dataset = "blobs"
+epochs = 40
+
+[model]
+kind = "mlp"
+hidden = [16]
+
+[sweep]
+batch_size = [8, "full"]
+learning_rate = [0.05]
+seeds = 2
+"""
+TOTAL = 2 * 2 * 40
+
+
+def history_rows(store) -> int:
+    try:
+        with sqlite3.connect(store, timeout=30) as con:
+            return con.execute("SELECT count(*) FROM history").fetchone()[0]
+    except sqlite3.OperationalError:  # the file is there, its tables not yet
+        return 0
+
+
+def test_sigterm_saves_says_what_was_saved_exits_143_and_resumes(tmp_path):
+    spec = tmp_path / "sigterm.toml"
+    spec.write_text(SPEC)
+    store = tmp_path / "s.db"
+    args = ["run", str(spec), "--store", str(store), "--no-report", "-q", "--commit-every", "0"]
+    proc = subprocess.Popen(
+        command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env()
+    )
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if store.exists() and history_rows(store) > 0:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()  # still training when the signal comes
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 143, err
+    message = " ".join(err.split())
+    assert "Traceback" not in err
+    assert "stopped by SIGTERM" in message, err
+    assert "study 'sigterm' saved " in message, err
+    assert "run the same command to resume" in message, err
+    saved = history_rows(store)
+    assert 0 < saved < TOTAL
+    listed = ok(cli("ls", "--store", store))
+    assert "interrupted" in listed.out and "running" not in listed.out, listed.out
+    # The same command resumes it exactly: test_interrupt.py checks that path (one path for
+    # both signals: run/_interrupt.py).
+
+
+def test_the_handlers_are_put_back_after_a_run():
+    from batchlab.run._interrupt import Interrupts, Terminated
+
+    before = signal.getsignal(signal.SIGTERM)
+    with Interrupts() as interrupts:
+        assert signal.getsignal(signal.SIGTERM) is not before
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except Terminated:
+            pass  # dropped, as in a gc callback: the next check raises it again
+        try:
+            interrupts.check()
+        except Terminated as exc:
+            assert isinstance(exc, KeyboardInterrupt)
+        else:  # pragma: no cover
+            raise AssertionError("check() did not raise Terminated")
+    assert signal.getsignal(signal.SIGTERM) is before
