@@ -424,7 +424,10 @@ def render_report(
                 "text": f.text,
                 "numbers": [(k.replace("_", " "), cell(v)) for k, v in f.numbers.items()],
             }
-            for f in analysis.findings(table, last_fraction=last_fraction)
+            for f in [
+                *analysis.findings(table, last_fraction=last_fraction),
+                *_extra_findings(trials, history),
+            ]
         ],
         "figures": _figures(history, table, confidence, last_fraction, x_axes, metrics),
         "trials": _table(trials) if isinstance(trials, pd.DataFrame) and len(trials) else None,
@@ -434,6 +437,14 @@ def render_report(
     html = _env().get_template("report.html").render(**context)
     out = Path(path) if path is not None else Path.cwd() / "reports" / f"{_slug(name)}.html"
     return atomic_write(out, html)
+
+
+def _extra_findings(trials, history) -> list:
+    """The findings of studies beyond a fixed batch size (schedules, the rate-to-batch
+    ratio), from the trials and history tables."""
+    if not isinstance(trials, pd.DataFrame) or not len(trials):
+        return []
+    return [*analysis.schedule_findings(trials, history), *analysis.ratio_findings(history)]
 
 
 def _version() -> str:
