@@ -341,6 +341,13 @@ def _figures(
         "Spread of test accuracy: late in training (per seed) and across seeds.",
         last_fraction=last_fraction,
     )
+    if analysis.ratio_findings(history):  # a grid where some η/B is held by 2+ batch sizes
+        add(
+            "rate-ratio",
+            "Final test accuracy and loss against learning rate / batch size (η/B), one colour "
+            "per batch size, the seeds' range as error bars: points that fall on one curve say "
+            "η/B alone sets the outcome.",
+        )
     return out
 
 
