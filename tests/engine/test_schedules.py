@@ -200,3 +200,14 @@ def test_batch_size_schedule_equals_keras_fit_at_each_batch_size():
     assert mine["batch_size"].tolist() == [32, 32, 32]
     assert mine["updates"].tolist() == [16, 32, 37]  # ceil(500/32) = 16, then 500/100 = 5
     assert mine["examples_seen"].tolist() == [500, 1000, 1500]
+
+
+def test_the_adaptive_policy_by_hand():
+    from batchlab.engine._adaptive import choose, nearest_power_of_2
+
+    assert [nearest_power_of_2(v) for v in (0.7, 3.0, 5.9, 6.1, 100.0)] == [1, 4, 8, 8, 128]
+    assert nearest_power_of_2(float("nan")) is None and nearest_power_of_2(-1.0) is None
+    assert choose(16, 100.0, 8, 64) == 64  # 128, clipped to the max
+    assert choose(16, 3.0, 8, 64) == 16  # 4 -> the min 8 -> never below the current 16
+    assert choose(16, 40.0, 8, 64) == 32
+    assert choose(32, float("nan"), 8, 64) == 32  # a diverged trial keeps its size

@@ -1,6 +1,7 @@
 """A study with a batch-size schedule, interrupted after the batch size changed (and at the
 change), run again: it ends with exactly the rows of an uninterrupted run."""
 
+import pandas as pd
 import pytest
 from helpers.rows import COMPARED, KEY
 
@@ -74,6 +75,37 @@ def test_resume_across_a_batch_size_change_gives_identical_rows(tmp_path, uninte
     run_study(Study.from_dict(SPEC), store=path)
     resumed = history(path)
     assert len(resumed) == len(uninterrupted) == 2 * 2 * 5
-    import pandas as pd
-
     pd.testing.assert_frame_equal(resumed, uninterrupted)
+
+
+ADAPTIVE = {
+    "name": "adaptive-resume",
+    "dataset": "blobs",
+    "epochs": 3,
+    "model": {"kind": "mlp", "hidden": [8]},
+    "schedules": {"adapt": {"batch_size": {"kind": "adaptive", "min": 8, "max": 128}}},
+    "sweep": {"batch_size": [8], "learning_rate": [0.05], "seeds": 2, "schedule": ["adapt"]},
+}
+
+
+def adaptive_rows(path):
+    with Store(path, create=False) as st:
+        h = st.history("adaptive-resume")
+    return h.sort_values(KEY).reset_index(drop=True)[COMPARED]
+
+
+def test_adaptive_batch_sizes_resume_to_the_same_choices(tmp_path):
+    """Each trial's batch size follows its own B_simple (a power of 2 in [8, 128], never
+    smaller), and a run interrupted after the first choice makes the same choices again."""
+    whole = tmp_path / "whole.db"
+    run_study(Study.from_dict(ADAPTIVE), store=whole)
+    expected = adaptive_rows(whole)
+    for _, rows in expected.groupby("trial"):
+        sizes = rows.sort_values("epoch")["epoch_batch_size"].tolist()
+        assert sizes[0] == 8 and sizes == sorted(sizes)
+        assert all(b in (8, 16, 32, 64, 128) for b in sizes)
+    path = tmp_path / "s.db"
+    with pytest.raises(StudyInterrupted):
+        run_study(Study.from_dict(ADAPTIVE), store=path, commit_seconds=0, progress=StopAt(3))
+    run_study(Study.from_dict(ADAPTIVE), store=path)
+    pd.testing.assert_frame_equal(adaptive_rows(path), expected)

@@ -366,7 +366,7 @@ def new_cohort(study: Study, p: CohortPlan, dataset, shared=None):
     :mod:`batchlab.run._schedules`)."""
     from batchlab.engine import Cohort
     from batchlab.models import resolve_model
-    from batchlab.run._schedules import phased
+    from batchlab.run._schedules import adaptive, phased
 
     schedule = study.schedule(p.schedule)
     builder = resolve_model(study.model)
@@ -385,6 +385,8 @@ def new_cohort(study: Study, p: CohortPlan, dataset, shared=None):
             total_epochs=study.epochs,
         )
 
+    if schedule.batch_size.kind == "adaptive":
+        return adaptive(study, p, schedule, dataset, make)
     if schedule.batch_size.changes:
         return phased(study, p, schedule, dataset, make)
     return make(p.batch_size)
