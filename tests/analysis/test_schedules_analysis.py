@@ -61,3 +61,21 @@ def test_no_schedule_findings_without_two_schedules():
     trials, history = tables(0.0)
     assert analysis.schedule_findings(trials.assign(schedule="rate"), history) == []
     assert analysis.schedule_findings(trials.drop(columns="schedule"), history) == []
+
+
+def test_schedules_figure_draws_each_schedule_per_epoch_and_per_update():
+    from batchlab import plots
+    from batchlab.plots import FigureUnavailable
+    from batchlab.store import Tables
+
+    trials, history = tables(0.01)
+    fig = plots.figure("schedules", Tables({}, trials, history, pd.DataFrame()))
+    by_epoch, by_update = fig.axes[:2]
+    labelled = [line for line in by_epoch.get_lines() if line.get_label() in ("rate", "batch")]
+    assert [line.get_label() for line in labelled] == ["batch", "rate"]
+    x, y = [line for line in by_update.get_lines() if line.get_label() == "batch"][0].get_data()
+    assert list(x) == [16, 32, 36, 40]  # the updates it made
+    assert y == pytest.approx([0.56, 0.61, 0.67, 0.72])  # 0.5 + 0.05 e + 0.01 (+ 0.01)
+    with pytest.raises(FigureUnavailable, match="two or more schedules"):
+        plots.figure("schedules", Tables({}, trials.assign(schedule="rate"), history,
+                                         pd.DataFrame()))

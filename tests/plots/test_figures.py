@@ -55,7 +55,7 @@ def series(history, x="epochs"):
 
 def test_kinds():
     history_only = {name for name, kind in plots.KINDS.items() if kind.needs == ("history",)}
-    assert history_only == {"curves", "overlay", "heatmap", "speed", "stability", "rate-ratio"}
+    assert history_only == {"curves", "overlay", "heatmap", "speed", "stability", "rate-ratio", "schedules"}
     assert list(plots.KINDS) == [
         "curves",
         "overlay",
@@ -67,6 +67,7 @@ def test_kinds():
         "distance",
         "scaling",
         "rate-ratio",
+        "schedules",
     ]
     assert plots.KINDS["curves"].options[:2] == ("x", "metric")
     assert "learning_rate" in plots.KINDS["overlay"].options

@@ -26,6 +26,7 @@ from batchlab.plots import (
     overlay,
     rate_ratio,
     scaling,
+    schedules,
     speed,
     stability,
 )
@@ -46,6 +47,7 @@ KINDS: dict[str, FigureKind] = {
         distance.KIND,
         scaling.KIND,
         rate_ratio.KIND,
+        schedules.KIND,
     )
 }
 
