@@ -77,5 +77,6 @@ def test_schedules_figure_draws_each_schedule_per_epoch_and_per_update():
     assert list(x) == [16, 32, 36, 40]  # the updates it made
     assert y == pytest.approx([0.56, 0.61, 0.67, 0.72])  # 0.5 + 0.05 e + 0.01 (+ 0.01)
     with pytest.raises(FigureUnavailable, match="two or more schedules"):
-        plots.figure("schedules", Tables({}, trials.assign(schedule="rate"), history,
-                                         pd.DataFrame()))
+        plots.figure(
+            "schedules", Tables({}, trials.assign(schedule="rate"), history, pd.DataFrame())
+        )

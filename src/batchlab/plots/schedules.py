@@ -32,12 +32,17 @@ def draw_schedules(curves: pd.DataFrame, fig: Figure) -> Figure:
             for ax, x in ((by_epoch, "epoch"), (by_update, "updates")):
                 xs = rows[x].to_numpy(float)
                 ax.plot(xs, rows["mean"].to_numpy(float), label=label, **style)
-                ax.fill_between(xs, rows["min"].to_numpy(float), rows["max"].to_numpy(float),
-                                color=style["color"], alpha=BAND_ALPHA, lw=0)
+                ax.fill_between(
+                    xs,
+                    rows["min"].to_numpy(float),
+                    rows["max"].to_numpy(float),
+                    color=style["color"],
+                    alpha=BAND_ALPHA,
+                    lw=0,
+                )
             changed = rows[rows["epoch_batch_size"].diff().fillna(0) != 0]
             if len(changed):
-                by_epoch.plot(changed["epoch"], changed["mean"], "o", color=style["color"],
-                              ms=5)
+                by_epoch.plot(changed["epoch"], changed["mean"], "o", color=style["color"], ms=5)
             i += 1
     by_epoch.set_xlabel("epoch")
     by_update.set_xlabel("updates")
@@ -53,8 +58,10 @@ def draw_schedules(curves: pd.DataFrame, fig: Figure) -> Figure:
 def schedules_figure(tables, *, title: str | None = None) -> Figure:
     """Test accuracy per epoch and per update, one line per schedule (a study with 2+)."""
     trials = getattr(tables, "trials", None)
-    if not isinstance(trials, pd.DataFrame) or "schedule" not in trials.columns or (
-        trials["schedule"].nunique() < 2
+    if (
+        not isinstance(trials, pd.DataFrame)
+        or "schedule" not in trials.columns
+        or (trials["schedule"].nunique() < 2)
     ):
         raise FigureUnavailable(
             "the 'schedules' figure needs a study whose trials follow two or more schedules "
