@@ -92,7 +92,9 @@ def schedule_findings(trials: pd.DataFrame, history: pd.DataFrame) -> list[Findi
                 "schedules",
                 f"Schedules at {where}",
                 f"Final test accuracy by schedule at {where} (mean, lowest–highest over "
-                f"seeds, updates made): {'; '.join(parts)}.",
+                f"seeds, updates made): {'; '.join(parts)}. The summary table groups trials "
+                "by their initial batch size and peak rate, so it pools these schedules; "
+                "this finding and the next tell them apart.",
                 nums,
             )
         )
