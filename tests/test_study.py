@@ -36,6 +36,8 @@ SEED_STUDIES = {
     "seed004-gradients",
     "mnist1d-grid",
 }
+BEYOND_STUDIES = {"smith2018-increase-batch", "lr-batch-ratio"}
+"""Builtins beyond a fixed batch size (issue 15): schedules and the rate-to-batch ratio."""
 
 
 def with_(path: str, value, base=BASE) -> dict:
@@ -255,11 +257,11 @@ def test_load_study_errors():
 
 def test_builtins_are_the_seeds_experiments():
     builtins = builtin_studies()
-    assert set(builtins) == SEED_STUDIES
+    assert set(builtins) == SEED_STUDIES | BEYOND_STUDIES
     assert all(description.strip() for description in builtins.values())
 
 
-@pytest.mark.parametrize("name", sorted(SEED_STUDIES))
+@pytest.mark.parametrize("name", sorted(SEED_STUDIES | BEYOND_STUDIES))
 def test_builtins_load_and_round_trip(name, tmp_path):
     study = load_study(name)
     assert study.name == name

@@ -28,6 +28,7 @@ TRIALS: dict[str, str] = {
     "momentum": "float64",
     "optimizer": "str",
     "warmup_epochs": "float64",
+    "schedule": "str",
     "epochs": "int64",
     "status": "str",
 }
@@ -49,11 +50,13 @@ HISTORY: dict[str, str] = {
     "epoch": "int64",
     "updates": "int64",
     "examples_seen": "int64",
+    "epoch_batch_size": "int64",
     **dict.fromkeys(EPOCH_METRICS, "float64"),
     "wall_seconds": "float64",
     "diverged": "bool",
 }
-"""history: one row per (trial, epoch)."""
+"""history: one row per (trial, epoch). ``batch_size`` is the trial's (its initial one under a
+batch-size schedule); ``epoch_batch_size`` the batch size in force during that epoch."""
 
 HISTORY_EPOCH_COLUMNS = tuple(c for c in HISTORY if c not in HISTORY_TRIAL_COLUMNS)
 """The history columns measured per epoch (what a chunk commits besides ``trial``)."""

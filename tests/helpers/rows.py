@@ -18,6 +18,7 @@ COMPARED = [
     "epoch",
     "updates",
     "examples_seen",
+    "epoch_batch_size",
     *EPOCH_METRICS,
     "diverged",
 ]

@@ -55,7 +55,10 @@ def series(history, x="epochs"):
 
 def test_kinds():
     history_only = {name for name, kind in plots.KINDS.items() if kind.needs == ("history",)}
-    assert history_only == {"curves", "overlay", "heatmap", "speed", "stability"}
+    assert history_only == {
+        *("curves", "overlay", "heatmap", "speed", "stability"),
+        *("rate-ratio", "schedules"),
+    }
     assert list(plots.KINDS) == [
         "curves",
         "overlay",
@@ -66,6 +69,8 @@ def test_kinds():
         "inverse-batch",
         "distance",
         "scaling",
+        "rate-ratio",
+        "schedules",
     ]
     assert plots.KINDS["curves"].options[:2] == ("x", "metric")
     assert "learning_rate" in plots.KINDS["overlay"].options

@@ -113,7 +113,7 @@ def test_plan_groups_by_batch_size():
     bs1 = cohorts[1]
     assert {t.learning_rate for t in bs1.trials} == {0.01, 0.001}
     for cohort in cohorts:
-        assert {t.cohort_key for t in cohort.trials} == {(cohort.batch_size, "sgd", 200)}
+        assert {t.cohort_key for t in cohort.trials} == {(cohort.batch_size, "sgd", 200, "")}
     all_ids = sorted(i for c in cohorts for i in c.trial_ids)
     assert all_ids == list(range(study.n_trials))
 

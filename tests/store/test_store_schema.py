@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from store_helpers import add_study, checkpoint, history_rows
 
 from batchlab.errors import StoreError
 from batchlab.store import SCHEMA_VERSION, Store, default_store_path
@@ -87,3 +88,25 @@ def test_a_store_without_the_claims_table_gets_it_when_opened_for_writing(tmp_pa
     with Store(path) as store:
         tables = {r[0] for r in store._con.execute("SELECT name FROM sqlite_master")}
         assert "claims" in tables and store.schema_version == SCHEMA_VERSION
+
+
+def test_a_store_without_the_schedule_columns_is_read_and_gets_them_for_writing(tmp_path):
+    # trials.schedule and history.epoch_batch_size came after schema version 1 (schedules)
+    path = tmp_path / "older.db"
+    with Store(path) as store:
+        _, cohorts = add_study(store)
+        store.commit_chunk(
+            "tiny", cohorts[0].cohort, history_rows([0, 1], [1]), checkpoint(2, 1), 1
+        )
+    with sqlite3.connect(path) as con:
+        con.execute("ALTER TABLE history DROP COLUMN epoch_batch_size")
+        con.execute("ALTER TABLE trials DROP COLUMN schedule")
+    with Store(path, readonly=True) as store:
+        assert set(store.trials("tiny")["schedule"]) == {""}
+        h = store.history("tiny")
+        assert (h["epoch_batch_size"] == h["batch_size"]).all() and len(h) == 2
+    with Store(path) as store:
+        assert "schedule" in store._columns("trials")
+        assert "epoch_batch_size" in store._columns("history")
+        h = store.history("tiny")
+        assert (h["epoch_batch_size"] == 2).all()  # NULL there: the trial's batch size

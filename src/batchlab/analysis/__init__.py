@@ -12,7 +12,8 @@
   (:func:`._tables.seed_interval`: Student-t from 5 seeds, the seeds' range with 2 to 4, cut
   at what is possible), and the scaling fit (:func:`fit_scaling`: 3 or more batch sizes).
 - :func:`best_learning_rates` — the best rate per batch size.
-- :func:`findings` — the answers in plain words, as :class:`Finding` records.
+- :func:`findings` — the answers in plain words, as :class:`Finding` records;
+  :func:`schedule_findings` those of a study with schedules (:mod:`.schedules`).
 - :class:`Recommender` — the batch size and learning rate to use for a goal (:data:`GOALS`),
   with the rule behind the rate, the expected cost, the regime and the reasons.
 
@@ -23,6 +24,7 @@ from batchlab._columns import X_AXES
 from batchlab.analysis.best import best_learning_rates
 from batchlab.analysis.curves import curves
 from batchlab.analysis.findings import Finding, findings
+from batchlab.analysis.ratio import collapse, ratio_findings, ratio_table
 from batchlab.analysis.recommend import GOALS, Recommender, check_goal
 from batchlab.analysis.scaling import (
     REGIMES,
@@ -32,6 +34,7 @@ from batchlab.analysis.scaling import (
     predict_from_noise_scale,
     steps_to_target_table,
 )
+from batchlab.analysis.schedules import schedule_curves, schedule_findings
 from batchlab.analysis.summary import Summary, default_target, summary, trial_summary
 
 __all__ = [
@@ -51,6 +54,11 @@ __all__ = [
     "curves",
     "default_target",
     "findings",
+    "collapse",
+    "ratio_findings",
+    "ratio_table",
+    "schedule_curves",
+    "schedule_findings",
     "summary",
     "trial_summary",
 ]

@@ -16,7 +16,10 @@ def plot(
         str,
         typer.Option(
             help="curves, overlay, heatmap, speed or stability; with gradient statistics "
-            "(diagnostics): gradients, inverse-batch, distance; scaling (steps to target)."
+            "(diagnostics): gradients, inverse-batch, distance; scaling (steps to target); "
+            "rate-ratio (final test accuracy and loss against learning rate / batch size, "
+            "one colour per batch size); schedules (test accuracy per epoch and per update "
+            "under each schedule)."
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="PNG or SVG file.")],

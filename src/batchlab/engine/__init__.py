@@ -9,6 +9,7 @@ from batchlab.engine._cohort import HISTORY_COLUMNS, Cohort, Shared
 from batchlab.engine._measure import DIAGNOSTICS_COLUMNS
 from batchlab.engine._optim import optimizer_transform
 from batchlab.engine._orders import epoch_order
+from batchlab.engine._phases import PhasedCohort
 from batchlab.engine._state import CohortState
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "HISTORY_COLUMNS",
     "Cohort",
     "CohortState",
+    "PhasedCohort",
     "Shared",
     "epoch_order",
     "optimizer_transform",

@@ -38,7 +38,12 @@ from batchlab._seeds import check_seed
 from batchlab.engine._init import seeded_model
 from batchlab.engine._keras_compat import install as install_keras_compat
 from batchlab.engine._losses import Head, make_head, output_activation
-from batchlab.engine._optim import optimizer_transform
+from batchlab.engine._optim import (
+    optimizer_transform,
+    rate_multiplier,
+    scheduled_transform,
+    warmup_schedule,
+)
 from batchlab.engine._orders import EpochOrders
 from batchlab.engine._state import CohortState, TrialValues, from_arrays, to_arrays
 from batchlab.errors import ModelError, SpecError
@@ -124,6 +129,8 @@ class Cohort:
         shuffle: reshuffle every epoch (Keras's default); ``False`` keeps the data order.
         eval_chunk: examples per forward pass in the full-set evaluations.
         shared: what the cohorts of one study share (:class:`Shared`); default their own.
+        rate_schedule: a :class:`batchlab.study._schedule.RateSchedule` (the learning-rate
+            multiplier per epoch), over ``total_epochs``; default a constant rate.
 
     Example:
         >>> import batchlab as bl
@@ -149,6 +156,8 @@ class Cohort:
         shuffle: bool = True,
         eval_chunk: int = 4096,
         shared: Shared | None = None,
+        rate_schedule=None,
+        total_epochs: int | None = None,
     ):
         if not (isinstance(batch_size, int | np.integer) and 1 <= batch_size <= dataset.n_train):
             raise SpecError(
@@ -190,6 +199,7 @@ class Cohort:
             ),
         )
         """The trials' values as device arrays, each (trials,)."""
+        self._multiplier = rate_multiplier(rate_schedule, total_epochs or 1)
         self._epoch_fn = None  # compiled by prepare(), lazily
         self._compiling: Future | None = None
         self.compile_seconds = 0.0
@@ -279,20 +289,32 @@ class Cohort:
         extra = extra[0] if jnp.ndim(extra) else extra
         return loss.sum() / n + extra, hits.sum() / n
 
-    def _trial_epoch(self, params, non_trainable, opt_state, values, order, x, y, x_test, y_test):
-        """One epoch of one trial (vmapped over trials by :meth:`_epoch`); ``order``: (n,)."""
+    def _rate(self, values: TrialValues, epoch, i):
+        """The learning rate of update ``i`` of 0-based ``epoch`` for one trial: the peak
+        rate, times the warmup ramp at the update's count (``epoch * steps + i``, at this
+        cohort's batch size), times the schedule's multiplier."""
+        steps = self.steps_per_epoch
+        rate = warmup_schedule(values.learning_rate, values.warmup_steps)(epoch * steps + i)
+        if self._multiplier is not None:
+            rate = rate * self._multiplier(epoch, epoch + i / steps)
+        return rate
+
+    def _trial_epoch(
+        self, params, non_trainable, opt_state, values, order, epoch, x, y, x_test, y_test
+    ):
+        """One epoch of one trial (vmapped over trials by :meth:`_epoch`); ``order``: (n,),
+        ``epoch``: the 0-based index of the epoch."""
         n, b = self.dataset.n_train, self.batch_size
         steps = self.steps_per_epoch
         pad = steps * b - n
         idx = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(steps, b)  # (steps, b)
         mask = (jnp.arange(steps * b) < n).reshape(steps, b)  # (steps, b): False on padding
-        opt = optimizer_transform(
-            self.optimizer, values.learning_rate, values.momentum, values.warmup_steps
-        )
 
         def step(carry, batch):
             params, non_trainable, opt_state, loss_sum, hit_sum = carry
-            ib, mb = batch
+            ib, mb, i = batch
+            rate = self._rate(values, epoch, i)
+            opt = scheduled_transform(self.optimizer, lambda _count: rate, values.momentum)
             xb, yb = x[ib], y[ib]  # (b, *input_shape), (b, ...)
 
             def loss_fn(p):
@@ -311,15 +333,16 @@ class Cohort:
 
         zero = jnp.zeros((), self._data[0].dtype)
         carry = (params, non_trainable, opt_state, zero, zero)
+        step_index = jnp.arange(steps, dtype=jnp.int32)
         if self._tail_apart and pad:
             # The ragged last batch is its own (shorter) step, as in fit: BatchNorm's batch
             # statistics and the random layers' draws see exactly its real examples.
             full = steps - 1
-            carry, _ = jax.lax.scan(step, carry, (idx[:full], mask[:full]))
+            carry, _ = jax.lax.scan(step, carry, (idx[:full], mask[:full], step_index[:full]))
             tail = order[full * b :]  # (n - full * b,)
-            carry, _ = step(carry, (tail, jnp.ones(tail.shape, bool)))
+            carry, _ = step(carry, (tail, jnp.ones(tail.shape, bool), step_index[full]))
         else:
-            carry, _ = jax.lax.scan(step, carry, (idx, mask))
+            carry, _ = jax.lax.scan(step, carry, (idx, mask, step_index))
         params, non_trainable, opt_state, loss_sum, hit_sum = carry
         train_end = self._evaluate(params, non_trainable, x, y)
         test = self._evaluate(params, non_trainable, x_test, y_test)
@@ -331,13 +354,16 @@ class Cohort:
 
     def _epoch(self, state: CohortState, values: TrialValues, orders, x, y, x_test, y_test):
         """One epoch of every trial; ``orders``: (trials, n) the example order of each."""
-        epoch_fn = jax.vmap(self._trial_epoch, in_axes=(0, 0, 0, 0, 0, None, None, None, None))
+        epoch_fn = jax.vmap(
+            self._trial_epoch, in_axes=(0, 0, 0, 0, 0, None, None, None, None, None)
+        )
         params, non_trainable, opt_state, metrics, bad = epoch_fn(
             state.params,
             state.non_trainable,
             state.opt_state,
             values,
             orders,
+            state.epoch,
             x,
             y,
             x_test,
@@ -453,6 +479,7 @@ class Cohort:
             "epoch": np.repeat(epochs, k),
             "updates": np.repeat(epochs * self.steps_per_epoch, k),
             "examples_seen": np.repeat(epochs * self.dataset.n_train, k),
+            "epoch_batch_size": self.batch_size,
         }
         for j, name in enumerate(EPOCH_METRICS):
             frame[name] = metrics[:, :, j].reshape(-1)

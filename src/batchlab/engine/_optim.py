@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import optax
 
 from batchlab.study import Optimizer
+from batchlab.study._schedule import RateSchedule
 
 
 def optimizer_transform(
@@ -33,7 +34,14 @@ def optimizer_transform(
     ``learning_rate`` is the peak rate, reached linearly over ``warmup_steps`` updates
     (0: no warmup); ``momentum`` is SGD's momentum or Adam's beta_1.
     """
-    schedule = warmup_schedule(learning_rate, warmup_steps)
+    return scheduled_transform(optimizer, warmup_schedule(learning_rate, warmup_steps), momentum)
+
+
+def scheduled_transform(optimizer: Optimizer, schedule, momentum) -> optax.GradientTransformation:
+    """The optax transformation of one trial with ``schedule`` (``count -> rate``) as its
+    learning rate. The engine passes a schedule that returns the rate it computed for the
+    update at hand (:func:`rate_multiplier`), so the optimizer state has one structure
+    whatever the schedule, and a checkpoint moves between schedules and batch sizes."""
     if optimizer.name == "sgd":
         return optax.inject_hyperparams(optax.sgd, static_args=("nesterov",))(
             learning_rate=schedule, momentum=momentum, nesterov=optimizer.nesterov
@@ -44,6 +52,32 @@ def optimizer_transform(
         beta_2=optimizer.beta_2,
         epsilon=optimizer.epsilon,
     )
+
+
+def rate_multiplier(schedule: RateSchedule | None, total_epochs: int):
+    """``(epoch, progress) -> multiplier`` of the peak rate, as optax schedules of the epoch.
+
+    ``epoch`` is the 0-based index of the update's epoch (an integer), ``progress`` the
+    fractional epoch of the update (``epoch + i / steps_per_epoch`` for its ``i``-th update).
+    A step schedule acts on whole epochs (``optax.piecewise_constant_schedule``); cosine
+    (``optax.cosine_decay_schedule``) and linear (``optax.linear_schedule``) decay with
+    ``progress`` over ``total_epochs``. ``None`` for a constant rate.
+
+    Epochs rather than updates measure the schedule so that it means the same thing at every
+    batch size, and under a batch-size schedule, where the updates per epoch change.
+    """
+    if schedule is None or schedule.kind == "constant":
+        return None
+    if schedule.kind == "step":
+        step = optax.piecewise_constant_schedule(
+            1.0, {int(b): float(schedule.factor) for b in schedule.epochs}
+        )
+        return lambda epoch, progress: step(epoch)
+    if schedule.kind == "cosine":
+        decay = optax.cosine_decay_schedule(1.0, float(total_epochs), alpha=schedule.floor)
+    else:
+        decay = optax.linear_schedule(1.0, schedule.floor, float(total_epochs))
+    return lambda epoch, progress: decay(progress)
 
 
 def warmup_schedule(learning_rate, warmup_steps):

@@ -18,7 +18,18 @@ from matplotlib.figure import Figure
 from batchlab._files import atomic_write
 from batchlab._suggest import did_you_mean
 from batchlab.errors import BatchlabError
-from batchlab.plots import curves, distance, gradients, heatmap, overlay, scaling, speed, stability
+from batchlab.plots import (
+    curves,
+    distance,
+    gradients,
+    heatmap,
+    overlay,
+    rate_ratio,
+    scaling,
+    schedules,
+    speed,
+    stability,
+)
 from batchlab.plots._kind import FigureKind, FigureUnavailable
 from batchlab.plots._style import draw_to
 
@@ -36,6 +47,8 @@ KINDS: dict[str, FigureKind] = {
         *gradients.KINDS,
         distance.KIND,
         scaling.KIND,
+        rate_ratio.KIND,
+        schedules.KIND,
     )
 }
 

@@ -292,6 +292,8 @@ def _figures(
     last_fraction: float,
     x_axes: Iterable[str],
     metrics: Iterable[str] = ("accuracy",),
+    *,
+    trials: pd.DataFrame | None = None,
 ) -> list[dict[str, str]]:
     """The figures of the history, asked of the plot registry at the summary's target, as PNG
     data URIs with a caption."""
@@ -301,8 +303,8 @@ def _figures(
     tables = Tables(spec={}, trials=pd.DataFrame(), history=history, diagnostics=pd.DataFrame())
     out = []
 
-    def add(kind: str, caption: str, **opts: Any) -> None:
-        fig = plots.figure(kind, tables, **opts)
+    def add(kind: str, caption: str, source=tables, **opts: Any) -> None:
+        fig = plots.figure(kind, source, **opts)
         out.append({"kind": kind, "caption": caption, "src": png_data_uri(fig)})
 
     for metric in metrics:
@@ -341,6 +343,20 @@ def _figures(
         "Spread of test accuracy: late in training (per seed) and across seeds.",
         last_fraction=last_fraction,
     )
+    if analysis.ratio_findings(history):  # a grid where some η/B is held by 2+ batch sizes
+        add(
+            "rate-ratio",
+            "Final test accuracy and loss against learning rate / batch size (η/B), one colour "
+            "per batch size, the seeds' range as error bars: points that fall on one curve say "
+            "η/B alone sets the outcome.",
+        )
+    if isinstance(trials, pd.DataFrame) and trials.get("schedule", pd.Series()).nunique() > 1:
+        add(
+            "schedules",
+            "Test accuracy under each schedule against epochs (left) and updates (right): mean "
+            "over seeds with their range; dots mark a change of batch size.",
+            source=Tables(spec={}, trials=trials, history=history, diagnostics=pd.DataFrame()),
+        )
     return out
 
 
@@ -424,9 +440,14 @@ def render_report(
                 "text": f.text,
                 "numbers": [(k.replace("_", " "), cell(v)) for k, v in f.numbers.items()],
             }
-            for f in analysis.findings(table, last_fraction=last_fraction)
+            for f in [
+                *analysis.findings(table, last_fraction=last_fraction),
+                *_extra_findings(trials, history),
+            ]
         ],
-        "figures": _figures(history, table, confidence, last_fraction, x_axes, metrics),
+        "figures": _figures(
+            history, table, confidence, last_fraction, x_axes, metrics, trials=trials
+        ),
         "trials": _table(trials) if isinstance(trials, pd.DataFrame) and len(trials) else None,
         "diagnostics": _diagnostics(diagnostics),
         "extra": extra,
@@ -434,6 +455,14 @@ def render_report(
     html = _env().get_template("report.html").render(**context)
     out = Path(path) if path is not None else Path.cwd() / "reports" / f"{_slug(name)}.html"
     return atomic_write(out, html)
+
+
+def _extra_findings(trials, history) -> list:
+    """The findings of studies beyond a fixed batch size (schedules, the rate-to-batch
+    ratio), from the trials and history tables."""
+    if not isinstance(trials, pd.DataFrame) or not len(trials):
+        return []
+    return [*analysis.schedule_findings(trials, history), *analysis.ratio_findings(history)]
 
 
 def _version() -> str:

@@ -124,6 +124,7 @@ def _key(t: Trial) -> tuple:
         float(t.momentum),
         float(t.warmup_epochs),
         int(t.seed),
+        str(t.schedule),
     )
 
 
@@ -135,6 +136,7 @@ def _row_key(row) -> tuple:
         float(row.momentum),
         float(row.warmup_epochs),
         int(row.seed),
+        str(row.schedule),
     )
 
 
@@ -159,8 +161,8 @@ def _new_cohorts(
     for t in trials:
         groups.setdefault(t.cohort_key, []).append(t)
     plans = []
-    for (batch_size, optimizer, epochs), group in groups.items():
-        base = cohort_id(batch_size, optimizer)
+    for (batch_size, optimizer, epochs, schedule), group in groups.items():
+        base = cohort_id(batch_size, optimizer, None, schedule)
         k = 1
         while any(c == f"{base}-x{k}" or c.startswith(f"{base}-x{k}-") for c in taken):
             k += 1
@@ -173,6 +175,7 @@ def _new_cohorts(
                     optimizer=optimizer,
                     epochs=epochs,
                     trials=tuple(part),
+                    schedule=schedule,
                 )
             )
     return plans
@@ -209,6 +212,7 @@ def stored_plans(study: Study, plans: list[CohortPlan], stored: pd.DataFrame) ->
             optimizer=trials[0].optimizer,
             epochs=study.epochs,
             trials=tuple(trials),
+            schedule=trials[0].schedule,
         )
         for cohort, trials in cohorts.items()
     ]

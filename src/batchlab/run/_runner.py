@@ -392,20 +392,36 @@ def _execute(
 
 
 def new_cohort(study: Study, p: CohortPlan, dataset, shared=None):
-    """The engine's cohort for plan ``p`` of ``study`` (both executors make them here)."""
+    """The engine's cohort for plan ``p`` of ``study`` (both executors make them here): a
+    :class:`~batchlab.engine.Cohort`, or under a batch-size schedule a
+    :class:`~batchlab.engine.PhasedCohort` (one cohort per batch size, see
+    :mod:`batchlab.run._schedules`)."""
     from batchlab.engine import Cohort
     from batchlab.models import resolve_model
+    from batchlab.run._schedules import adaptive, phased
 
-    return Cohort(
-        dataset,
-        resolve_model(study.model),
-        study.optimizer,
-        p.batch_size,
-        p.trials,
-        loss=study.loss,
-        shuffle=study.shuffle,
-        shared=shared,
-    )
+    schedule = study.schedule(p.schedule)
+    builder = resolve_model(study.model)
+
+    def make(batch_size: int, trials=p.trials):
+        return Cohort(
+            dataset,
+            builder,
+            study.optimizer,
+            batch_size,
+            trials,
+            loss=study.loss,
+            shuffle=study.shuffle,
+            shared=shared,
+            rate_schedule=schedule.learning_rate,
+            total_epochs=study.epochs,
+        )
+
+    if schedule.batch_size.kind == "adaptive":
+        return adaptive(study, p, schedule, dataset, make)
+    if schedule.batch_size.changes:
+        return phased(study, p, schedule, dataset, make)
+    return make(p.batch_size)
 
 
 def resume_point(st: Store, study: str, cohort: str, done: dict[str, int]):

@@ -44,6 +44,8 @@ class CohortPlan:
     """The epochs every trial of the cohort trains for."""
     trials: tuple[Trial, ...]
     """The trials, in grid order."""
+    schedule: str = ""
+    """The schedule every trial of the cohort follows (``""``: none)."""
 
     @property
     def size(self) -> int:
@@ -59,8 +61,9 @@ class CohortPlan:
 def expand(study: Study, n_train: int, max_trials: int = MAX_TRIALS) -> list[Trial]:
     """The study's trials, in grid order.
 
-    The order is fixed: batch size, then learning rate, then momentum, then seed (the seed
-    varies fastest), following the sweep's lists as written. With ``[[sweep.points]]`` the
+    The order is fixed: batch size, then learning rate, then schedule (when the sweep names
+    schedules), then momentum, then seed (the seed varies fastest), following the sweep's
+    lists as written. With ``[[sweep.points]]`` the
     points, as listed, take the place of the batch size x learning rate product.
 
     Raises SpecError when a batch size exceeds ``n_train`` or the grid holds more than
@@ -75,21 +78,23 @@ def expand(study: Study, n_train: int, max_trials: int = MAX_TRIALS) -> list[Tri
     for batch, base_rate in sweep.pairs:
         batch_size = study.resolve_batch_size(batch, n_train)
         rate = study.lr_rule.rate(base_rate, batch_size)
-        for momentum in study.momenta:
-            for seed in sweep.seed_values:
-                trials.append(
-                    Trial(
-                        trial=len(trials),
-                        seed=seed,
-                        batch_size=batch_size,
-                        learning_rate=rate,
-                        base_learning_rate=base_rate,
-                        momentum=momentum,
-                        warmup_epochs=warmup,
-                        optimizer=optimizer,
-                        epochs=study.epochs,
+        for schedule in sweep.schedule or ("",):
+            for momentum in study.momenta:
+                for seed in sweep.seed_values:
+                    trials.append(
+                        Trial(
+                            trial=len(trials),
+                            seed=seed,
+                            batch_size=batch_size,
+                            learning_rate=rate,
+                            base_learning_rate=base_rate,
+                            momentum=momentum,
+                            warmup_epochs=warmup,
+                            optimizer=optimizer,
+                            epochs=study.epochs,
+                            schedule=schedule,
+                        )
                     )
-                )
     return trials
 
 
@@ -106,9 +111,10 @@ def check_size(study: Study, max_trials: int = MAX_TRIALS) -> None:
         )
 
 
-def cohort_id(batch_size: int, optimizer: str, part: int | None = None) -> str:
-    """``bs32-sgd``, or ``bs32-sgd-1`` for the second part of a split cohort."""
-    base = f"bs{batch_size}-{optimizer}"
+def cohort_id(batch_size: int, optimizer: str, part: int | None = None, schedule: str = "") -> str:
+    """``bs32-sgd``, or ``bs32-sgd-1`` for the second part of a split cohort;
+    ``bs32-sgd-decay-rate`` for the trials of schedule ``decay-rate``."""
+    base = f"bs{batch_size}-{optimizer}" + (f"-{schedule}" if schedule else "")
     return base if part is None else f"{base}-{part}"
 
 
@@ -129,20 +135,23 @@ def plan(
             raise SpecError(f"max_cohort_size = {max_cohort_size!r}: expected a positive integer")
         if max_cohort_size < 1:
             raise SpecError(f"max_cohort_size = {max_cohort_size!r}: must be >= 1")
-    groups: dict[tuple[int, str, int], list[Trial]] = {}
+    groups: dict[tuple[int, str, int, str], list[Trial]] = {}
     for trial in expand(study, n_train, max_trials=max_trials):
         groups.setdefault(trial.cohort_key, []).append(trial)
     plans = []
-    for (batch_size, optimizer, epochs), trials in groups.items():
+    for (batch_size, optimizer, epochs, schedule), trials in groups.items():
         parts = _split(trials, max_cohort_size)
         for i, part in enumerate(parts):
             plans.append(
                 CohortPlan(
-                    cohort=cohort_id(batch_size, optimizer, i if len(parts) > 1 else None),
+                    cohort=cohort_id(
+                        batch_size, optimizer, i if len(parts) > 1 else None, schedule
+                    ),
                     batch_size=batch_size,
                     optimizer=optimizer,
                     epochs=epochs,
                     trials=tuple(part),
+                    schedule=schedule,
                 )
             )
     return plans
@@ -172,7 +181,7 @@ def trials_frame(items: Iterable[Trial] | Iterable[CohortPlan], study_name: str)
         if isinstance(item, CohortPlan):
             pairs = [(item.cohort, t) for t in item.trials]
         else:
-            pairs = [(cohort_id(item.batch_size, item.optimizer), item)]
+            pairs = [(cohort_id(item.batch_size, item.optimizer, None, item.schedule), item)]
         for cohort, t in pairs:
             rows.append(
                 {
@@ -185,6 +194,7 @@ def trials_frame(items: Iterable[Trial] | Iterable[CohortPlan], study_name: str)
                     "momentum": t.momentum,
                     "optimizer": t.optimizer,
                     "warmup_epochs": t.warmup_epochs,
+                    "schedule": t.schedule,
                     "epochs": t.epochs,
                     "status": "pending",
                 }

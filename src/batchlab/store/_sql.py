@@ -24,6 +24,14 @@ CLAIMS_DDL = """CREATE TABLE IF NOT EXISTS claims (
 """One row per cohort a runner has claimed: who (host, pid, a token per run) and when it
 last said it is alive (``heartbeat``, Unix seconds). See :mod:`batchlab.store._claims`."""
 
+ADDED_COLUMNS = (
+    ("trials", "schedule", "TEXT NOT NULL DEFAULT ''"),
+    ("history", "epoch_batch_size", "INTEGER"),
+)
+"""Columns added after schema version 1, without a version change (as ``claims``): a store
+that lacks one gets it when first opened for writing, and is read without it (a trial's
+``schedule`` is then ``''``, an epoch's batch size the trial's)."""
+
 DDL = (
     """CREATE TABLE IF NOT EXISTS meta (
         key TEXT PRIMARY KEY,
@@ -46,6 +54,7 @@ DDL = (
         momentum REAL NOT NULL,
         optimizer TEXT NOT NULL,
         warmup_epochs REAL NOT NULL,
+        schedule TEXT NOT NULL DEFAULT '',
         epochs INTEGER NOT NULL,
         status TEXT NOT NULL DEFAULT 'pending',
         PRIMARY KEY (study, trial)
@@ -65,6 +74,7 @@ DDL = (
         epoch INTEGER NOT NULL,
         updates INTEGER NOT NULL,
         examples_seen INTEGER NOT NULL,
+        epoch_batch_size INTEGER,
         train_loss REAL,
         train_accuracy REAL,
         train_loss_end REAL,

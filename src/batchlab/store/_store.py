@@ -25,7 +25,7 @@ from batchlab._format import plural
 from batchlab._suggest import ranked
 from batchlab.errors import StoreError
 from batchlab.store import _claims, _npz
-from batchlab.store._sql import CLAIMS_DDL, DDL, SCHEMA_VERSION
+from batchlab.store._sql import ADDED_COLUMNS, CLAIMS_DDL, DDL, SCHEMA_VERSION
 from batchlab.store.schema import (
     DIAGNOSTICS,
     HISTORY,
@@ -91,6 +91,13 @@ def _insert(con, table: str, frame, schema, columns: tuple[str, ...], where: str
         )
     except sqlite3.IntegrityError as exc:
         raise StoreError(f"{where}: {table} rows already stored ({exc})") from None
+
+
+def _with_schedule(trials: pd.DataFrame) -> pd.DataFrame:
+    """A trials frame from before schedules (no ``schedule`` column): every trial without."""
+    if "schedule" in trials.columns:
+        return trials
+    return trials.assign(schedule="")
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
@@ -376,6 +383,15 @@ class Store:
         if not self.readonly and "claims" not in self._tables():
             with self._write() as con:  # added after schema version 1 (see _sql.py)
                 con.execute(CLAIMS_DDL)
+        missing = [(t, c, d) for t, c, d in ADDED_COLUMNS if c not in self._columns(t)]
+        if missing and not self.readonly:
+            with self._write() as con:  # added after schema version 1 (see _sql.py)
+                for table, column, decl in missing:
+                    if column not in self._columns(table):
+                        con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self._con.execute(f"PRAGMA table_info({table})")}
 
     def _tables(self) -> set[str]:
         rows = self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -430,7 +446,7 @@ class Store:
             trials["study"] = name
         if "status" not in trials.columns:
             trials["status"] = "pending"
-        trials = conform(trials, TRIALS, "trials table")
+        trials = conform(_with_schedule(trials), TRIALS, "trials table")
         if (trials["study"] != name).any():
             raise StoreError(f"create_study: trials table rows name another study than {name!r}")
         if trials["trial"].duplicated().any():
@@ -505,7 +521,7 @@ class Store:
         trials = trials.copy()
         trials["study"] = name
         trials["status"] = "pending"
-        trials = conform(trials, TRIALS, "trials table")
+        trials = conform(_with_schedule(trials), TRIALS, "trials table")
         spec_json = json.dumps(spec, sort_keys=True, allow_nan=False)
         with self._write() as con:
             self._require(name)
@@ -679,7 +695,11 @@ class Store:
         if history is not None and len(history):
             frame = history.copy()
             frame["study"] = study
-            frame = conform(frame, {c: HISTORY[c] for c in _HISTORY_SQL_COLUMNS}, "history chunk")
+            # rows without the batch size in force hold NULL there: the trial's is read back
+            history_columns = tuple(
+                c for c in _HISTORY_SQL_COLUMNS if c != "epoch_batch_size" or c in frame.columns
+            )
+            frame = conform(frame, {c: HISTORY[c] for c in history_columns}, "history chunk")
         diag = None
         if diagnostics is not None and len(diagnostics):
             diag = diagnostics.copy()
@@ -726,7 +746,7 @@ class Store:
                         f"got epoch {int(bad['epoch'].iloc[0])} "
                         f"(trial {int(bad['trial'].iloc[0])})"
                     )
-                _insert(con, "history", frame, HISTORY, _HISTORY_SQL_COLUMNS, where)
+                _insert(con, "history", frame, HISTORY, history_columns, where)
             if diag is not None:
                 _insert(con, "diagnostics", diag, DIAGNOSTICS, _DIAGNOSTICS_SQL_COLUMNS, where)
             if blob is not None:
@@ -808,8 +828,10 @@ class Store:
     def trials(self, study: str) -> pd.DataFrame:
         """The trials table of docs/schema.md, ordered by trial."""
         self._require(study)
+        held = self._columns("trials")
+        columns = ", ".join(c if c in held else f"'' AS {c}" for c in TRIALS)
         return self._frame(
-            f"SELECT {', '.join(TRIALS)} FROM trials WHERE study = ? ORDER BY trial",
+            f"SELECT {columns} FROM trials WHERE study = ? ORDER BY trial",
             (study,),
             TRIALS,
         )
@@ -817,12 +839,16 @@ class Store:
     def history(self, study: str) -> pd.DataFrame:
         """The history table of docs/schema.md, ordered by (trial, epoch)."""
         self._require(study)
-        columns = ", ".join(
-            f"t.{c}"
-            if c in ("cohort", "seed", "batch_size", "learning_rate", "momentum")
-            else f"h.{c}"
-            for c in HISTORY
-        )
+        older = "epoch_batch_size" not in self._columns("history")
+
+        def column(c: str) -> str:
+            if c in ("cohort", "seed", "batch_size", "learning_rate", "momentum"):
+                return f"t.{c}"
+            if c == "epoch_batch_size":  # the trial's batch size in a store from before it
+                return "t.batch_size" if older else "ifnull(h.epoch_batch_size, t.batch_size)"
+            return f"h.{c}"
+
+        columns = ", ".join(column(c) for c in HISTORY)
         return self._frame(
             f"SELECT {columns} FROM history h JOIN trials t "
             "ON t.study = h.study AND t.trial = h.trial "

@@ -38,6 +38,7 @@ from batchlab.study import _check as c
 from batchlab.study._fields import FULL, Section, section_value, set_field
 from batchlab.study._lr_rule import LRRule
 from batchlab.study._optimizer import Optimizer
+from batchlab.study._schedule import CONSTANT, Schedule, parse_schedules, schedule
 from batchlab.study._sections import Analysis, Diagnostics
 from batchlab.study._sweep import Sweep
 
@@ -245,6 +246,9 @@ class Study:
     """Target accuracy, metrics and x-axes of the analysis."""
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     """Gradient statistics recorded during training."""
+    schedules: dict[str, Any] = field(default_factory=dict)
+    """Named learning-rate and batch-size schedules (``[schedules.NAME]`` tables, see
+    :mod:`batchlab.study._schedule`), run by the sweep's ``schedule`` axis."""
     full_size: dict[str, Any] = field(default_factory=dict)
     """What ``batchlab run --full`` changes (:meth:`at_full_size`): a builtin shrunk for a CPU
     keeps its full size here, as :meth:`replace` keys, e.g. ``{"dataset_options": {},
@@ -268,6 +272,16 @@ class Study:
         set_field(self, "shuffle", c.boolean(self.shuffle, "shuffle"))
         for section, cls in _SECTIONS.items():
             set_field(self, section, section_value(cls, getattr(self, section), section))
+        set_field(self, "schedules", parse_schedules(self.schedules))
+        for i, name in enumerate(self.sweep.schedule or ()):
+            if name not in self.schedules:
+                raise c.fail(
+                    f"sweep.schedule[{i}]",
+                    name,
+                    "not a schedule of this study; define it in a [schedules."
+                    f"{name}] table{c.suggest(name, list(self.schedules))}"
+                    + (f" (schedules: {', '.join(self.schedules)})" if self.schedules else ""),
+                )
         for i, epoch in enumerate(self.diagnostics.epochs):
             if epoch > self.epochs:
                 raise c.fail(
@@ -292,11 +306,15 @@ class Study:
             return self.sweep.momentum
         return (self.optimizer.default_momentum,)
 
+    def schedule(self, name: str) -> Schedule:
+        """The schedule called ``name`` (``""``: constant rate and batch size)."""
+        return CONSTANT if not name else schedule(name, self.schedules[name])
+
     @property
     def n_trials(self) -> int:
-        """Number of trials: combinations x momenta x seeds, by arithmetic (nothing is built,
-        so a huge ``seeds`` is counted at once)."""
-        return self.sweep.n_pairs * len(self.momenta) * self.sweep.n_seeds
+        """Number of trials: combinations x schedules x momenta x seeds, by arithmetic
+        (nothing is built, so a huge ``seeds`` is counted at once)."""
+        return self.sweep.n_pairs * self.sweep.n_schedules * len(self.momenta) * self.sweep.n_seeds
 
     @property
     def grid_shape(self) -> str:
@@ -313,6 +331,8 @@ class Study:
                 f"{plural(len(sweep.learning_rate), 'learning rate')}"
             )
         momenta = len(self.momenta)
+        if sweep.schedule:
+            pairs += f" x {plural(len(sweep.schedule), 'schedule')}"
         return (
             f"{pairs} x {momenta} {'momentum' if momenta == 1 else 'momenta'} x "
             f"{plural(sweep.n_seeds, 'seed')}"
@@ -398,6 +418,8 @@ class Study:
             value = getattr(self, f.name)
             if isinstance(value, Section):
                 value = value.to_dict()
+            elif f.name == "schedules" and not value:
+                continue  # no schedules: the spec (and its hash) as before they existed
             elif isinstance(value, dict):
                 value = c.plain(value, f.name)
             elif isinstance(value, Dataset):

@@ -77,6 +77,9 @@ class Sweep(Section):
     """An int N (seeds 0..N-1) or an explicit list of distinct non-negative seeds."""
     points: tuple[Point, ...] = ()
     """Explicit (batch_size, learning_rate) combinations, instead of the two axes."""
+    schedule: tuple[str, ...] | None = None
+    """Schedule axis: names of the study's ``[schedules.NAME]`` tables, each crossed with
+    every combination (``None``: no schedule, a constant rate after warmup and batch size)."""
 
     def __post_init__(self) -> None:
         if self.points:
@@ -126,6 +129,12 @@ class Sweep(Section):
                     f"learning rate {hint}",
                 ),
             )
+        if self.schedule is not None:
+            set_field(
+                self,
+                "schedule",
+                axis(self.schedule, "sweep.schedule", c.string, "schedule name"),
+            )
         if self.momentum is not None:
             set_field(
                 self,
@@ -157,6 +166,11 @@ class Sweep(Section):
     def n_seeds(self) -> int:
         """How many seeds, by arithmetic (``seeds = 10**9`` builds nothing)."""
         return self.seeds if isinstance(self.seeds, int) else len(self.seeds)
+
+    @property
+    def n_schedules(self) -> int:
+        """How many schedules each combination runs under (1 without a schedule axis)."""
+        return len(self.schedule) if self.schedule else 1
 
     @property
     def n_pairs(self) -> int:

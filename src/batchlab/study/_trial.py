@@ -15,7 +15,7 @@ class Trial:
 
     Example:
         >>> Trial(trial=0, seed=3, batch_size=32, learning_rate=0.01).cohort_key
-        (32, 'sgd', None)
+        (32, 'sgd', None, '')
     """
 
     trial: int
@@ -37,8 +37,12 @@ class Trial:
     """``"sgd"``, ``"nesterov"`` or ``"adam"``."""
     epochs: int | None = None
     """Epochs planned (None: set by whoever trains it)."""
+    schedule: str = ""
+    """The name of the trial's schedule (``[schedules.NAME]``; ``""``: none, constant rate
+    after warmup and constant batch size)."""
 
     @property
-    def cohort_key(self) -> tuple[int, str, int | None]:
-        """What fixes the arrays' shapes: (batch_size, optimizer, epochs)."""
-        return (self.batch_size, self.optimizer, self.epochs)
+    def cohort_key(self) -> tuple[int, str, int | None, str]:
+        """What fixes the arrays' shapes and programs: (batch_size, optimizer, epochs,
+        schedule); the batch size is the initial one under a batch-size schedule."""
+        return (self.batch_size, self.optimizer, self.epochs, self.schedule)
