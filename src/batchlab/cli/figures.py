@@ -16,7 +16,10 @@ def plot(
         str,
         typer.Option(
             help="curves, overlay, heatmap, speed or stability; with gradient statistics "
-            "(diagnostics): gradients, inverse-batch, distance; scaling (steps to target)."
+            "(diagnostics): gradients, inverse-batch, distance, trained-gradients (seed 004: "
+            "the gradient norm against the training batch size), sharpness (against epochs, "
+            "with 2/eta), sharpness-gap (final sharpness and generalization gap against batch "
+            "size); scaling (steps to target)."
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="PNG or SVG file.")],

@@ -18,7 +18,18 @@ from matplotlib.figure import Figure
 from batchlab._files import atomic_write
 from batchlab._suggest import did_you_mean
 from batchlab.errors import BatchlabError
-from batchlab.plots import curves, distance, gradients, heatmap, overlay, scaling, speed, stability
+from batchlab.plots import (
+    curves,
+    distance,
+    gradients,
+    heatmap,
+    overlay,
+    scaling,
+    sharpness,
+    speed,
+    stability,
+    trained_gradients,
+)
 from batchlab.plots._kind import FigureKind, FigureUnavailable
 
 FORMATS = (".png", ".svg")
@@ -34,6 +45,8 @@ KINDS: dict[str, FigureKind] = {
         stability.KIND,
         *gradients.KINDS,
         distance.KIND,
+        trained_gradients.KIND,
+        *sharpness.KINDS,
         scaling.KIND,
     )
 }
