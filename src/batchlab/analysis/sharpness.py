@@ -39,7 +39,7 @@ def stability_threshold(learning_rate, momentum=0.0):
     """``(2 + 2 momentum) / learning_rate``: GD on a quadratic of curvature above it diverges.
 
     Example:
-        >>> stability_threshold(0.1), stability_threshold(0.1, 0.9)
+        >>> float(stability_threshold(0.1)), round(float(stability_threshold(0.1, 0.9)), 9)
         (20.0, 38.0)
     """
     return (2.0 + 2.0 * np.asarray(momentum, float)) / np.asarray(learning_rate, float)
