@@ -124,11 +124,13 @@ def test_edge_of_stability_finding_by_hand(tables):
     nums = finding.numbers
     # the full-batch runs: trials 2, 3 (rate 0.1, threshold 20) and 4 (0.5, beta 0.9: 7.6)
     assert nums["lr_0.1_threshold"] == pytest.approx(20.0)
-    assert nums["lr_0.1_peak_sharpness"] == pytest.approx(np.mean([_sharp(2, 4), _sharp(3, 4)]))
-    assert "lr_0.1_first_near_epoch" not in nums  # 7.5 never within 20% of 20
-    assert nums["lr_0.5_m_0.9_peak_sharpness"] == 7.8 and nums["lr_0.5_m_0.9_peak_epoch"] == 3
-    assert nums["lr_0.5_m_0.9_first_near_epoch"] == 2  # 7.0 >= 0.8 * 7.6
-    assert nums["lr_0.5_m_0.9_mean_ratio_after"] == pytest.approx(np.mean([7.0, 7.8, 7.4]) / 7.6)
+    assert nums["lr_0.1_initial_sharpness"] == pytest.approx(3.5)
+    # second half: epochs 2 to 4, means 5.5, 6.5, 7.5 against 20
+    assert nums["lr_0.1_late_mean_ratio"] == pytest.approx(6.5 / 20)
+    assert nums["lr_0.1_at_edge"] is False
+    assert nums["lr_0.5_m_0.9_late_mean_ratio"] == pytest.approx(np.mean([7.0, 7.8, 7.4]) / 7.6)
+    assert nums["lr_0.5_m_0.9_late_max_ratio"] == pytest.approx(7.8 / 7.6)
+    assert nums["lr_0.5_m_0.9_at_edge"] is True
     assert (nums["rates_at_edge"], nums["rates"]) == (1, 2)
     assert "(2 + 2·0.9)/η = 7.6" in finding.text
 

@@ -109,18 +109,22 @@ def final_sharpness_table(
     Returns:
         One row per setting, sorted: ``epoch`` (the last measured), ``n`` (seeds with a
         sharpness), ``sharpness_mean``, ``sharpness_lower``, ``sharpness_upper``,
-        ``gap_mean``, ``gap_lower``, ``gap_upper``, ``threshold``.
+        ``gap_mean``, ``gap_lower``, ``gap_upper``, ``train_accuracy_mean`` (the final
+        train_accuracy_end), ``threshold``.
     """
     per = _per_trial(diagnostics, history)
     last = per.sort_values("epoch").groupby("trial", sort=True).tail(1).set_index("trial")
     gaps = trial_summary(history, None, by=["batch_size", "learning_rate"])
     gap = gaps.drop_duplicates("trial").set_index("trial")["generalization_gap"]
     last["gap"] = gap.reindex(last.index)
+    train = gaps.drop_duplicates("trial").set_index("trial")["final_train_accuracy"]
+    last["train"] = train.reindex(last.index)
     last = last.reset_index()
     out = last.groupby(SETTING, sort=True).agg(epoch=("epoch", "max"))
     s = group_ci(last, SETTING, QUANTITY, confidence, (-np.inf, np.inf)).set_index(SETTING)
     g = group_ci(last, SETTING, "gap", confidence, (-1.0, 1.0)).set_index(SETTING)
     out["n"] = s["n"]
+    out["train_accuracy_mean"] = last.groupby(SETTING, sort=True)["train"].mean()
     for stat in ("mean", "lower", "upper"):
         out[f"sharpness_{stat}"] = s[stat]
         out[f"gap_{stat}"] = g[stat]
@@ -162,7 +166,8 @@ def sharpness_gap_finding(tables: Any) -> Finding | None:
             f"{rho_s:+.2f}; the stability threshold {_th(beta)}/η is "
             f"{num(small['threshold'])}), and the generalization gap from "
             f"{pts(small['gap_mean'], '.2f')} to {pts(large['gap_mean'], '.2f')} "
-            f"(rank correlation {rho_g:+.2f})."
+            f"(rank correlation {rho_g:+.2f}); the final train accuracy was "
+            f"{pct(small['train_accuracy_mean'])} and {pct(large['train_accuracy_mean'])}."
         )
         tag = f"lr_{rate:g}_" + (f"m_{beta:g}_" if beta else "")
         nums |= {
@@ -174,15 +179,25 @@ def sharpness_gap_finding(tables: Any) -> Finding | None:
             f"{tag}large_gap": large["gap_mean"],
             f"{tag}sharpness_rank_correlation": rho_s,
             f"{tag}gap_rank_correlation": rho_g,
+            f"{tag}small_train_accuracy": small["train_accuracy_mean"],
+            f"{tag}large_train_accuracy": large["train_accuracy_mean"],
         }
     if not parts:
         return None
     rho = [v for k, v in nums.items() if k.endswith("sharpness_rank_correlation")]
+    rho_gap = [v for k, v in nums.items() if k.endswith("gap_rank_correlation")]
     verdict = (
-        "Larger batches ended at sharper minima here, as Keskar et al. 2017 report."
+        "Larger batches ended at sharper minima here, as Keskar et al. 2017 report"
         if all(r > 0 for r in rho)
         else "Larger batches did not end at sharper minima at every rate here, unlike "
-        "Keskar et al. 2017's report."
+        "Keskar et al. 2017's report"
+    )
+    verdict += (
+        ", and with a larger generalization gap, as they report."
+        if all(r > 0 for r in rho_gap)
+        else "; but the generalization gap did not grow with the batch size, unlike their "
+        "report (they compared minima of similar training accuracy; here every batch size "
+        "trained the same epochs)."
     )
     text = " ".join(parts) + " " + verdict
     return Finding(
@@ -210,10 +225,12 @@ def full_batch_trials(history: pd.DataFrame) -> pd.Series:
 
 
 def edge_of_stability_finding(tables: Any, band: float = 0.2) -> Finding | None:
-    """Cohen et al. 2021's edge of stability in this study's full-batch runs, per rate: the
-    peak sharpness and its ratio to the threshold ``(2 + 2 beta)/eta``, the first epoch the
-    sharpness came within ``band`` (20%) of the threshold, and its mean over the measurements
-    from then on, as a ratio to the threshold. None without full-batch runs with sharpness."""
+    """Cohen et al. 2021's edge of stability in this study's full-batch runs, per rate (and
+    momentum): the sharpness at the start against the threshold ``(2 + 2 beta)/eta``, its
+    lowest and highest value after the start, and, over the second half of the run (the
+    measurements from half the last measured epoch on), its mean, lowest and highest as a ratio
+    to the threshold; "at the edge" when that mean lies within ``band`` (20%) of 1. A rate at
+    which a seed diverged says so. None without full-batch runs with sharpness."""
     if not _has_sharpness(tables):
         return None
     history = tables.history
@@ -223,51 +240,66 @@ def edge_of_stability_finding(tables: Any, band: float = 0.2) -> Finding | None:
     rows = tables.diagnostics[tables.diagnostics["trial"].isin(full)]
     if QUANTITY not in measured(rows):
         return None
-    table = sharpness_table(rows, history[history["trial"].isin(full)])
-    parts, nums = [], {}
+    full_history = history[history["trial"].isin(full)]
+    table = sharpness_table(rows, full_history)
+    h = full_history if "momentum" in full_history else full_history.assign(momentum=0.0)
+    diverged = h[h["diverged"].astype(bool)] if "diverged" in h else h.iloc[:0]
+    parts, nums, at_edge = [], {}, 0
     for (rate, beta), r in table.groupby(["learning_rate", "momentum"], sort=True):
         r = r.sort_values("epoch")
         threshold = float(r["threshold"].iloc[0])
-        peak = r.loc[r["mean"].idxmax()]
-        near = r[r["mean"] >= (1 - band) * threshold]
+        start = float(r["mean"].iloc[0])
         who = f"η = {rate:g}" + (f", β = {beta:g}" if beta else "")
+        tag = f"lr_{rate:g}_" + (f"m_{beta:g}_" if beta else "")
         text = (
             f"At {who} (threshold {_th(beta)}/η = {num(threshold)}) the sharpness starts at "
-            f"{num(r['mean'].iloc[0])} and peaks at {num(peak['mean'])} "
-            f"({pct(peak['mean'] / threshold, 0)} of the threshold) at epoch {int(peak['epoch'])}"
+            f"{num(start)} ({pct(start / threshold, 0)} of the threshold)"
         )
-        tag = f"lr_{rate:g}_" + (f"m_{beta:g}_" if beta else "")
-        nums |= {
-            f"{tag}threshold": threshold,
-            f"{tag}initial_sharpness": r["mean"].iloc[0],
-            f"{tag}peak_sharpness": peak["mean"],
-            f"{tag}peak_epoch": int(peak["epoch"]),
-        }
-        if near.empty:
-            text += f"; it never came within {pct(band, 0)} of the threshold."
-        else:
-            first = int(near["epoch"].iloc[0])
-            after = r[r["epoch"] >= first]["mean"] / threshold
+        nums |= {f"{tag}threshold": threshold, f"{tag}initial_sharpness": start}
+        gone = diverged[(diverged["learning_rate"] == rate) & (diverged["momentum"] == beta)]
+        later = r[r["epoch"] > r["epoch"].iloc[0]]
+        if not gone.empty:
+            peak = later.loc[later["mean"].idxmax()] if len(later) else r.iloc[0]
             text += (
-                f"; it first came within {pct(band, 0)} of it at epoch {first} and from then "
-                f"on averaged {pct(after.mean(), 0)} of it (range {pct(after.min(), 0)} to "
-                f"{pct(after.max(), 0)} over {len(after)} measurements)."
+                f", reaches {num(peak['mean'])} ({pct(peak['mean'] / threshold, 0)}) at epoch "
+                f"{int(peak['epoch'])}, and the run diverges at epoch "
+                f"{int(gone['epoch'].min())}."
             )
-            nums |= {
-                f"{tag}first_near_epoch": first,
-                f"{tag}mean_ratio_after": after.mean(),
-                f"{tag}min_ratio_after": after.min(),
-                f"{tag}max_ratio_after": after.max(),
-            }
+            nums |= {f"{tag}diverged_epoch": int(gone["epoch"].min())}
+            parts.append(text)
+            continue
+        if len(later):
+            low = later.loc[later["mean"].idxmin()]
+            high = later.loc[later["mean"].idxmax()]
+            text += (
+                f"; afterwards it ranges from {num(low['mean'])} (epoch {int(low['epoch'])}) to "
+                f"{num(high['mean'])} (epoch {int(high['epoch'])})"
+            )
+        last = int(r["epoch"].max())
+        second = r[r["epoch"] >= last / 2]
+        late = second["mean"] / threshold
+        edge = abs(late.mean() - 1) <= band
+        at_edge += bool(edge)
+        text += (
+            f"; over the second half of the run (epochs {int(second['epoch'].min())} to {last})"
+            f" it averages {pct(late.mean(), 0)} of the threshold (from "
+            f"{pct(late.min(), 0)} to {pct(late.max(), 0)}): "
+            + ("at the edge of stability." if edge else "not at the edge.")
+        )
+        nums |= {
+            f"{tag}late_mean_ratio": late.mean(),
+            f"{tag}late_min_ratio": late.min(),
+            f"{tag}late_max_ratio": late.max(),
+            f"{tag}at_edge": bool(edge),
+        }
         parts.append(text)
-    hovered = [v for k, v in nums.items() if k.endswith("mean_ratio_after") and abs(v - 1) <= band]
     rates = table.groupby(["learning_rate", "momentum"]).ngroups
     verdict = (
-        f" At {len(hovered)} of {rates} rates the sharpness rose to the threshold and hovered "
-        f"within {pct(band, 0)} of it, as Cohen et al. 2021 report for full-batch gradient "
-        "descent."
+        f" At {at_edge} of {rates} rates the sharpness ended within {pct(band, 0)} of the "
+        "threshold, where Cohen et al. 2021 report that full-batch gradient descent hovers "
+        "once progressive sharpening has brought it there."
     )
-    nums |= {"rates_at_edge": len(hovered), "rates": rates}
+    nums |= {"rates_at_edge": at_edge, "rates": rates}
     return Finding(
         "edge_of_stability",
         "Sharpness against 2/η (edge of stability)",
