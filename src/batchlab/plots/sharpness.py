@@ -29,6 +29,9 @@ from batchlab.plots._style import (
     require_columns,
 )
 
+CLIP = 3.0
+"""The sharpness axis stops at this multiple of the largest threshold when a run goes past it
+(a diverging run would otherwise flatten every other line)."""
 CURVE = ("batch_size", "learning_rate", "momentum", "epoch", "mean", "lower", "upper", "threshold")
 FINAL = (
     "batch_size",
@@ -70,7 +73,20 @@ def draw_sharpness_vs_epochs(table: pd.DataFrame, ax: Axes) -> Axes:
     ax.set_xlabel("epochs")
     ax.set_ylabel("sharpness: top eigenvalue of the Hessian")
     ax.set_title("Sharpness against epochs, with the stability threshold 2/η")
-    ax.set_ylim(bottom=min(0.0, float(np.nanmin(table["lower"]))))
+    top = CLIP * float(table["threshold"].max())
+    if float(np.nanmax(table["mean"])) > top:  # a run far past its threshold (diverging)
+        ax.set_ylim(min(0.0, float(np.nanmin(table["lower"]))), top)
+        ax.text(
+            0.02,
+            0.97,
+            f"axis clipped at {CLIP:g}× the largest threshold",
+            transform=ax.transAxes,
+            va="top",
+            fontsize="x-small",
+            color="0.3",
+        )
+    else:
+        ax.set_ylim(bottom=min(0.0, float(np.nanmin(table["lower"]))))
     ax.legend(fontsize="x-small")
     return ax
 
