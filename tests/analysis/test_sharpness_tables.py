@@ -58,7 +58,7 @@ def tables():
                     0.1,
                     _train_acc(t),
                     0.2,
-                    0.8 - 0.01 * t,
+                    0.8 - 0.01 * t if e >= (2 if b == 8 else 4) else 0.5,
                     False,
                 )
             )
@@ -146,3 +146,20 @@ def test_sharpness_figures_draw_the_tables(tables):
     assert right.containers[0].lines[0].get_ydata() == pytest.approx(
         final[final.learning_rate == 0.1].gap_mean.to_numpy()
     )
+
+
+def test_the_report_leads_with_the_sharpness_figures_and_says_the_findings(tables, tmp_path):
+    from batchlab.reporting.study import study_report
+
+    history = tables.history.assign(
+        train_loss=tables.history.train_loss_end,
+        train_accuracy=tables.history.train_accuracy_end,
+        cohort=tables.history.batch_size.astype(str),
+    )
+    html = study_report(tables._replace(history=history), tmp_path / "r.html").read_text()
+    figures = html[html.index('<section id="figures">') :]
+    first = figures.index('id="figure-sharpness-1"')
+    assert first < figures.index('id="figure-sharpness-gap-2"') < figures.index("figure-curves")
+    findings = html[html.index('id="findings"') : html.index('id="summary"')]
+    assert "Sharpness against 2/η (edge of stability)" in findings
+    assert "Sharpness and generalization gap against batch size" in findings

@@ -356,7 +356,7 @@ def render_report(
     confidence: float = 0.95,
     last_fraction: float = 0.1,
     x_axes: Iterable[str] | None = None,
-    lead_figures: Iterable[tuple[str, Figure]] = (),
+    lead_figures: Iterable[tuple[str, str, Figure]] = (),
     extra_findings: Iterable[Any] = (),
 ) -> Path:
     """Write the study's report: one self-contained HTML file. Returns its path.
@@ -380,8 +380,8 @@ def render_report(
         confidence: level of every interval.
         last_fraction: the late-training window of the stability figures.
         x_axes: the overlay figures' x-axes; default the spec's, else epochs, updates, seconds.
-        lead_figures: (caption, Figure) pairs shown first among the figures (a study's own
-            figure, e.g. seed 004's gradient norm against the training batch size).
+        lead_figures: (kind, caption, Figure) triples shown first among the figures (a
+            study's own figure, e.g. seed 004's gradient norm against the training batch size).
         extra_findings: :class:`~batchlab.analysis.Finding` records appended to the summary's
             findings (those read from the diagnostics).
 
@@ -408,8 +408,8 @@ def render_report(
             raise BatchlabError(f"x_axes: {x!r} is not one of {', '.join(analysis.X_AXES)}")
     extra = _extra(extra_sections)  # checked before the slow part
     lead = [
-        {"kind": "lead", "caption": str(caption), "src": png_data_uri(fig)}
-        for caption, fig in lead_figures
+        {"kind": str(kind), "caption": str(caption), "src": png_data_uri(fig)}
+        for kind, caption, fig in lead_figures
     ]
     fitted = analysis.Summary(target, confidence, last_fraction).fit(history)
     table = fitted.table_

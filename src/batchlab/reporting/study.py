@@ -39,7 +39,7 @@ def study_report(
     """
     from batchlab.analysis.diagnostic_findings import diagnostic_findings
 
-    lead = [(LEAD[kind.name], fig) for kind, fig in figures(tables, list(LEAD))]
+    lead = [(kind.name, LEAD[kind.name], fig) for kind, fig in figures(tables, list(LEAD))]
     sections = [recommendation_section(tables.history, tables.spec, target)]
     beyond = [
         name for name, kind in KINDS.items() if kind.needs != ("history",) and name not in LEAD
