@@ -65,6 +65,9 @@ def test_kinds():
         "gradients",
         "inverse-batch",
         "distance",
+        "trained-gradients",
+        "sharpness",
+        "sharpness-gap",
         "scaling",
     ]
     assert plots.KINDS["curves"].options[:2] == ("x", "metric")
