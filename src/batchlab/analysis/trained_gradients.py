@@ -212,7 +212,7 @@ def trained_gradients_finding(
         return None
     text = (
         f"Seed 004's view: after {late} epochs the full-batch gradient norm |G| of the model "
-        f"trained at batch size b " + "; ".join(parts) + "."
+        f"trained at batch size b: " + "; ".join(parts) + "."
     )
     if early != late:
         pivot = table[table["epoch"].isin([early, late])].pivot_table(
