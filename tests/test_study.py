@@ -35,6 +35,8 @@ SEED_STUDIES = {
     "seed003-grid",
     "seed004-gradients",
     "mnist1d-grid",
+    "keskar-sharpness",
+    "edge-of-stability",
 }
 
 
