@@ -35,6 +35,8 @@ SEED_STUDIES = {
     "seed003-grid",
     "seed004-gradients",
     "mnist1d-grid",
+    "keskar-sharpness",
+    "edge-of-stability",
 }
 BEYOND_STUDIES = {"smith2018-increase-batch", "lr-batch-ratio"}
 """Builtins beyond a fixed batch size (issue 15): schedules and the rate-to-batch ratio."""

@@ -165,14 +165,23 @@ def test_gradient_kinds_need_diagnostics_and_unknown_kinds_are_named():
         figure("gradients", no_trace)
     with pytest.raises(FigureUnavailable, match="at least 2 batch sizes"):
         figure("scaling", _tables(batch_sizes=(64,)))
-    with pytest.raises(BatchlabError, match="gradients, inverse-batch, distance, scaling"):
+    with pytest.raises(BatchlabError, match="gradients, inverse-batch, distance, trained-gr"):
         figure("gradient", _tables())
-    assert GRADIENT_KINDS == ["gradients", "inverse-batch", "distance", "scaling"]
+    assert GRADIENT_KINDS == [
+        "gradients",
+        "inverse-batch",
+        "distance",
+        "trained-gradients",
+        "sharpness",
+        "sharpness-gap",
+        "scaling",
+    ]
 
 
 def test_available_kinds():
     history_kinds = ["curves", "overlay", "heatmap", "speed", "stability"]
-    assert [kind.name for kind in available(_tables())] == history_kinds + GRADIENT_KINDS
+    drawn = [k for k in GRADIENT_KINDS if not k.startswith("sharpness")]  # none measured
+    assert [kind.name for kind in available(_tables())] == history_kinds + drawn
     no_diag = [kind.name for kind in available(_tables(diagnostics=False))]
     assert no_diag == [*history_kinds, "scaling"]
     single = [kind.name for kind in available(_tables(diagnostics=False, batch_sizes=(64,)))]
@@ -185,6 +194,7 @@ def test_gradient_figures_for_the_report():
         "Gradient norm against batch size, early and late",
         "Squared gradient norm against 1/batch size",
         "Distance from the initial weights",
+        "Gradient norm against the training batch size (seed 004's figure)",
         "Steps to target against batch size",
     ]
     assert all(isinstance(fig, Figure) for _, fig in gradient_figures(_tables()))
@@ -226,12 +236,15 @@ enabled = true
 epochs = [0, 4]
 batch_sizes = [1, 5, 25, 100]
 n_batches = 20
+quantities = ["b_simple", "distance_from_init", "epoch_distance", "full_grad_norm_sq",
+  "grad_norm_sq", "grad_norm", "grad_snr", "trace_cov", "sharpness"]
 """
 
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory):
-    """A tiny study with gradient statistics, run once into a store."""
+    """A tiny study with every gradient statistic (sharpness too: named), run once into a
+    store."""
     from batchlab.run import run_study
     from batchlab.study import parse_toml
 

@@ -16,10 +16,12 @@ def plot(
         str,
         typer.Option(
             help="curves, overlay, heatmap, speed or stability; with gradient statistics "
-            "(diagnostics): gradients, inverse-batch, distance; scaling (steps to target); "
-            "rate-ratio (final test accuracy and loss against learning rate / batch size, "
-            "one colour per batch size); schedules (test accuracy per epoch and per update "
-            "under each schedule)."
+            "(diagnostics): gradients, inverse-batch, distance, trained-gradients (seed 004: "
+            "the gradient norm against the training batch size), sharpness (against epochs, "
+            "with 2/eta), sharpness-gap (final sharpness and generalization gap against batch "
+            "size); scaling (steps to target); rate-ratio (final test accuracy and loss "
+            "against learning rate / batch size, one colour per batch size); schedules (test "
+            "accuracy per epoch and per update under each schedule)."
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="PNG or SVG file.")],

@@ -27,8 +27,10 @@ from batchlab.plots import (
     rate_ratio,
     scaling,
     schedules,
+    sharpness,
     speed,
     stability,
+    trained_gradients,
 )
 from batchlab.plots._kind import FigureKind, FigureUnavailable
 from batchlab.plots._style import draw_to
@@ -46,6 +48,8 @@ KINDS: dict[str, FigureKind] = {
         stability.KIND,
         *gradients.KINDS,
         distance.KIND,
+        trained_gradients.KIND,
+        *sharpness.KINDS,
         scaling.KIND,
         rate_ratio.KIND,
         schedules.KIND,

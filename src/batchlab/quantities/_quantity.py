@@ -50,6 +50,9 @@ class Quantity:
     """``inputs -> {stat: value}``; pure, jit- and vmap-able."""
     per_batch_size: bool = False
     """True when it has one value per batch size of ``inputs.batch_sizes``."""
+    default: bool = True
+    """Measured when a study's ``[diagnostics] quantities`` is not given; False for a costly
+    one that a study asks for by name (``sharpness``: many Hessian-vector products)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", frozenset(self.needs))

@@ -372,6 +372,8 @@ def render_report(
     confidence: float = 0.95,
     last_fraction: float = 0.1,
     x_axes: Iterable[str] | None = None,
+    lead_figures: Iterable[tuple[str, str, Figure]] = (),
+    extra_findings: Iterable[Any] = (),
 ) -> Path:
     """Write the study's report: one self-contained HTML file. Returns its path.
 
@@ -394,6 +396,10 @@ def render_report(
         confidence: level of every interval.
         last_fraction: the late-training window of the stability figures.
         x_axes: the overlay figures' x-axes; default the spec's, else epochs, updates, seconds.
+        lead_figures: (kind, caption, Figure) triples shown first among the figures (a
+            study's own figure, e.g. seed 004's gradient norm against the training batch size).
+        extra_findings: :class:`~batchlab.analysis.Finding` records appended to the summary's
+            findings (those read from the diagnostics).
 
     Figures: learning curves per metric, an overlay of test accuracy per x-axis, the heatmap,
     the speed and the stability figures.
@@ -417,6 +423,10 @@ def render_report(
         if x not in analysis.X_AXES:
             raise BatchlabError(f"x_axes: {x!r} is not one of {', '.join(analysis.X_AXES)}")
     extra = _extra(extra_sections)  # checked before the slow part
+    lead = [
+        {"kind": str(kind), "caption": str(caption), "src": png_data_uri(fig)}
+        for kind, caption, fig in lead_figures
+    ]
     fitted = analysis.Summary(target, confidence, last_fraction).fit(history)
     table = fitted.table_
     name = _study_name(spec_d, trials, history)
@@ -443,11 +453,11 @@ def render_report(
             for f in [
                 *analysis.findings(table, last_fraction=last_fraction),
                 *_extra_findings(trials, history),
+                *extra_findings,
             ]
         ],
-        "figures": _figures(
-            history, table, confidence, last_fraction, x_axes, metrics, trials=trials
-        ),
+        "figures": lead
+        + _figures(history, table, confidence, last_fraction, x_axes, metrics, trials=trials),
         "trials": _table(trials) if isinstance(trials, pd.DataFrame) and len(trials) else None,
         "diagnostics": _diagnostics(diagnostics),
         "extra": extra,

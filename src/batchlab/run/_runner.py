@@ -474,8 +474,9 @@ def _run_here(st, study, dataset, pending, done, commit_seconds, progress) -> di
 def diagnostic_quantities(study: Study) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The study's gradient statistics: ``(scheduled, every_epoch)`` quantity names.
 
-    ``[diagnostics] quantities`` (default all) split by the registry's schedule; an unknown
-    name is a SpecError naming it and the valid ones.
+    ``[diagnostics] quantities`` (default: every quantity whose ``Quantity.default`` is true)
+    split by the registry's schedule; an unknown name is a SpecError naming it and the valid
+    ones.
     """
     from batchlab import quantities
 
@@ -488,7 +489,11 @@ def diagnostic_quantities(study: Study) -> tuple[tuple[str, ...], tuple[str, ...
                 f"{did_you_mean(name, known)} (quantities: {', '.join(known)})"
             )
     return tuple(
-        tuple(n for n in quantities.names(schedule) if wanted is None or n in wanted)
+        tuple(
+            n
+            for n in quantities.names(schedule)
+            if (quantities.QUANTITIES[n].default if wanted is None else n in wanted)
+        )
         for schedule in ("scheduled", "every_epoch")
     )
 

@@ -57,8 +57,8 @@ class Diagnostics(Section):
     (``None`` = the whole training set)."""
     quantities: tuple[str, ...] | None = None
     """The statistics to record (names of ``batchlab.quantities``, e.g. ``["b_simple",
-    "trace_cov", "full_grad_norm_sq"]``); ``None`` = all of them. Checked against the
-    registry when the study starts."""
+    "trace_cov", "full_grad_norm_sq"]``); ``None`` = all of them but the costly ones a study
+    names to get (``sharpness``). Checked against the registry when the study starts."""
 
     def __post_init__(self) -> None:
         set_field(self, "enabled", c.boolean(self.enabled, "diagnostics.enabled"))
