@@ -35,11 +35,13 @@ import pandas as pd
 from batchlab._backend import keras
 from batchlab._columns import EPOCH_METRICS, HISTORY
 from batchlab._seeds import check_seed
-from batchlab.engine._init import seeded_model
+from batchlab.engine import _compile_cache, _programs
+from batchlab.engine._conv import canonical_convs, conv_mode
 from batchlab.engine._losses import Head, make_head, output_activation
 from batchlab.engine._optim import optimizer_transform
 from batchlab.engine._orders import EpochOrders
 from batchlab.engine._state import CohortState, TrialValues, from_arrays, to_arrays
+from batchlab.engine._weights import initial_weights
 from batchlab.errors import ModelError, SpecError
 from batchlab.study import Optimizer, Trial
 
@@ -55,6 +57,8 @@ class Shared:
     nothing outlives it."""
 
     def __init__(self) -> None:
+        self.initial = None
+        """The study's :class:`batchlab.engine._weights.InitialWeights` (one built model)."""
         self.weights: dict[int, tuple] = {}
         """seed -> (model, trainable, non_trainable)."""
         self.programs: dict = {}
@@ -144,15 +148,21 @@ class Cohort:
         self.shuffle = shuffle
         self.trial_ids = np.array([int(t.trial) for t in trials])
         self.shared = shared if shared is not None else Shared()
-        build = lambda: builder(dataset.input_shape, dataset.n_outputs)  # noqa: E731
+        _compile_cache.enable()  # before anything compiles
+        if self.shared.initial is None:
+            self.shared.initial = initial_weights(builder, dataset.input_shape, dataset.n_outputs)
         for seed in dict.fromkeys(int(t.seed) for t in trials):
             if seed not in self.shared.weights:
-                self.shared.weights[seed] = seeded_model(build, seed)
+                self.shared.weights[seed] = self.shared.initial(seed)
         self.model = self.shared.weights[int(trials[0].seed)][0]  # they all share the structure
         self._check_model()
-        self.head: Head = make_head(
-            dataset.task, loss, dataset.n_outputs, output_activation(self.model)
-        )
+        head_args = (dataset.task, loss, dataset.n_outputs, output_activation(self.model))
+        self.head: Head = make_head(*head_args)
+        self.mode = conv_mode(self.model)
+        """``"vmap"``, or ``"map"``: trials one after another (conv models on the CPU, see
+        :mod:`batchlab.engine._conv`)."""
+        self._model_key = _programs.model_key(builder, self.model)
+        self._fixed = (head_args, repr(optimizer), int(eval_chunk))
         dtype = keras().config.floatx()
         self._data = (
             jnp.asarray(dataset.x_train, dtype),
@@ -173,6 +183,9 @@ class Cohort:
         """The trials' values as device arrays, each (trials,)."""
         self._epoch_fn = None  # compiled by prepare(), lazily
         self._compiling: Future | None = None
+        self._owns_compile = False
+        self.lower_seconds = 0.0
+        """Seconds spent tracing and lowering the epoch program (0 when it was kept)."""
         self.compile_seconds = 0.0
         """Seconds XLA spent compiling the epoch program (maybe in a background thread)."""
 
@@ -271,13 +284,19 @@ class Cohort:
             self.optimizer, values.learning_rate, values.momentum, values.warmup_steps
         )
 
+        def forward(p, nt, xb):
+            return self._forward(p, nt, xb, training=True)
+
+        if self.mode == "map":
+            forward = canonical_convs(forward)
+
         def step(carry, batch):
             params, non_trainable, opt_state, loss_sum, hit_sum = carry
             ib, mb = batch
             xb, yb = x[ib], y[ib]  # (b, *input_shape), (b, ...)
 
             def loss_fn(p):
-                y_pred, new_nt, extra = self._forward(p, non_trainable, xb, training=True)
+                y_pred, new_nt, extra = forward(p, non_trainable, xb)
                 w = mb.astype(y_pred.dtype)
                 loss = jnp.sum(self.head.example_loss(y_pred, yb) * w) / jnp.sum(w) + extra
                 return loss, (y_pred, new_nt)
@@ -305,18 +324,17 @@ class Cohort:
 
     def _epoch(self, state: CohortState, values: TrialValues, orders, x, y, x_test, y_test):
         """One epoch of every trial; ``orders``: (trials, n) the example order of each."""
-        epoch_fn = jax.vmap(self._trial_epoch, in_axes=(0, 0, 0, 0, 0, None, None, None, None))
-        params, non_trainable, opt_state, metrics, bad = epoch_fn(
-            state.params,
-            state.non_trainable,
-            state.opt_state,
-            values,
-            orders,
-            x,
-            y,
-            x_test,
-            y_test,
-        )  # metrics: (trials, 6)
+        per_trial = (state.params, state.non_trainable, state.opt_state, values, orders)
+        if self.mode == "map":  # one trial after another (see _conv)
+
+            def one(args):
+                return self._trial_epoch(*args, x, y, x_test, y_test)
+
+            out = jax.lax.map(one, per_trial)
+        else:
+            epoch_fn = jax.vmap(self._trial_epoch, in_axes=(0, 0, 0, 0, 0, None, None, None, None))
+            out = epoch_fn(*per_trial, x, y, x_test, y_test)
+        params, non_trainable, opt_state, metrics, bad = out  # metrics: (trials, 6)
         diverged = state.diverged | bad
         metrics = jnp.where(diverged[:, None], jnp.nan, metrics)
         new = state._replace(
@@ -349,23 +367,64 @@ class Cohort:
         if self._epoch_fn is not None or self._compiling is not None:
             return
         abstract = jax.eval_shape(self.init_state)
-        orders = self._orders(0)
+        orders = jax.ShapeDtypeStruct((self.n_trials, self.dataset.n_train), np.int32)
+        key = self.program_key(abstract)
+        kept = _programs.get(key)  # compiled in this process already (or being compiled)
+        if kept is not None:
+            if isinstance(kept, Future):
+                self._compiling = kept
+            else:
+                self._epoch_fn = kept
+            return
 
         def lower_and_compile():
+            tic = time.perf_counter()
             lowered = jax.jit(self._epoch).lower(abstract, self.values, orders, *self._data)
+            self.lower_seconds = time.perf_counter() - tic
             tic = time.perf_counter()
             return lowered.compile(), time.perf_counter() - tic
 
         if executor is None:
             self._epoch_fn, self.compile_seconds = lower_and_compile()
+            _programs.put(key, self._epoch_fn)
         else:
             self._compiling = executor.submit(lower_and_compile)
+            self._owns_compile = True
+            _programs.put(key, self._compiling)
+
+    def program_key(self, abstract_state=None):
+        """What fixes this cohort's compiled epoch program (see :mod:`._programs`); None
+        when the model cannot be named (its program is then not shared)."""
+        if self._model_key is None:
+            return None
+        if abstract_state is None:
+            abstract_state = jax.eval_shape(self.init_state)
+        return (
+            "epoch",
+            self._model_key,
+            self._fixed,
+            self.mode,
+            self.batch_size,
+            self.n_trials,
+            _programs.abstract((abstract_state, self.values, self._data)),
+            keras().config.floatx(),
+            _programs.environment(),
+        )
 
     def _compiled(self):
         if self._epoch_fn is None:
             self.prepare()
             if self._compiling is not None:
-                self._epoch_fn, self.compile_seconds = self._compiling.result()
+                future = self._compiling
+                try:
+                    fn, seconds = future.result()
+                except BaseException:
+                    _programs.discard(future)
+                    raise
+                self._epoch_fn = fn
+                if self._owns_compile:
+                    self.compile_seconds = seconds
+                    _programs.replace(future, fn)
                 self._compiling = None
         return self._epoch_fn
 
