@@ -475,7 +475,9 @@ class Cohort:
         n_epochs, k = len(per_epoch), self.n_trials
         if n_epochs == 0:
             return pd.DataFrame(columns=list(HISTORY_COLUMNS))
-        metrics = np.asarray(jax.device_get(jnp.stack(per_epoch)), np.float64)  # (epochs, k, 6)
+        # stacked on the host: jnp.stack of N arrays compiles one program per N (seconds for
+        # each new chunk length -- the first call's fixed cost)
+        metrics = np.stack(jax.device_get(per_epoch)).astype(np.float64)  # (epochs, k, 6)
         epochs = np.arange(start_epoch + 1, start_epoch + n_epochs + 1)
         frame = {
             "trial": np.tile(self.trial_ids, n_epochs),
@@ -490,5 +492,5 @@ class Cohort:
         for j, name in enumerate(EPOCH_METRICS):
             frame[name] = metrics[:, :, j].reshape(-1)
         frame["wall_seconds"] = np.repeat(clock, k)
-        frame["diverged"] = np.asarray(jax.device_get(jnp.stack(diverged))).reshape(-1)
+        frame["diverged"] = np.stack(jax.device_get(diverged)).reshape(-1)
         return pd.DataFrame(frame)
