@@ -35,7 +35,7 @@ import pandas as pd
 from batchlab._backend import keras
 from batchlab._columns import EPOCH_METRICS, HISTORY
 from batchlab._seeds import check_seed
-from batchlab.engine import _compile_cache, _programs
+from batchlab.engine import _compile_cache, _memory, _programs
 from batchlab.engine._conv import canonical_convs, conv_mode
 from batchlab.engine._losses import Head, make_head, output_activation
 from batchlab.engine._optim import optimizer_transform
@@ -109,6 +109,9 @@ class Cohort:
         shuffle: reshuffle every epoch (Keras's default); ``False`` keeps the data order.
         eval_chunk: examples per forward pass in the full-set evaluations.
         shared: what the cohorts of one study share (:class:`Shared`); default their own.
+        memory_budget: bytes (or ``"2GB"``) the trials may take; more trials than fit train
+            in sub-cohorts, one after the other (default ``$BATCHLAB_MEMORY_BUDGET``, else
+            most of the device's memory; see :mod:`batchlab.engine._memory`).
 
     Example:
         >>> import batchlab as bl
@@ -134,6 +137,7 @@ class Cohort:
         shuffle: bool = True,
         eval_chunk: int = 4096,
         shared: Shared | None = None,
+        memory_budget: int | str | None = None,
     ):
         if not (isinstance(batch_size, int | np.integer) and 1 <= batch_size <= dataset.n_train):
             raise SpecError(
@@ -181,9 +185,12 @@ class Cohort:
             ),
         )
         """The trials' values as device arrays, each (trials,)."""
-        self._epoch_fn = None  # compiled by prepare(), lazily
-        self._compiling: Future | None = None
-        self._owns_compile = False
+        budget = _memory.budget() if memory_budget is None else _memory.parse(memory_budget)
+        self.parts: list[int] = _memory.split(self.n_trials, _memory.trial_bytes(self), budget)
+        """Sizes of the sub-cohorts the trials train in, one after the other (one part when
+        they all fit in the memory budget, see :mod:`._memory`)."""
+        self._fns: dict = {}  # sub-cohort size -> compiled program (or its future)
+        self._own_futures: set = set()
         self.lower_seconds = 0.0
         """Seconds spent tracing and lowering the epoch program (0 when it was kept)."""
         self.compile_seconds = 0.0
@@ -362,71 +369,91 @@ class Cohort:
         XLA compiles without holding the GIL (and Keras keeps its tracing state per thread),
         so a runner can prepare the next cohorts in a background thread while this thread
         trains the current one (``bl.train`` and ``run_study`` do). Idempotent; :meth:`run`
-        calls it when nobody did.
+        calls it when nobody did. A cohort split into sub-cohorts (:attr:`parts`) has one
+        program per distinct sub-cohort size (at most two).
         """
-        if self._epoch_fn is not None or self._compiling is not None:
-            return
-        abstract = jax.eval_shape(self.init_state)
-        orders = jax.ShapeDtypeStruct((self.n_trials, self.dataset.n_train), np.int32)
-        key = self.program_key(abstract)
+        for size in dict.fromkeys(self.parts):
+            if size not in self._fns:
+                self._fns[size] = self._prepare_size(size, executor)
+
+    def _prepare_size(self, size: int, executor: Executor | None):
+        """The compiled program for ``size`` trials: kept in this process, or compiled now,
+        or a future of (program, seconds) compiling in ``executor``."""
+        abstract = jax.eval_shape(lambda: _take(self.init_state(), 0, size))
+        values = _take(self.values, 0, size)
+        orders = jax.ShapeDtypeStruct((size, self.dataset.n_train), np.int32)
+        key = self.program_key(abstract, values)
         kept = _programs.get(key)  # compiled in this process already (or being compiled)
         if kept is not None:
-            if isinstance(kept, Future):
-                self._compiling = kept
-            else:
-                self._epoch_fn = kept
-            return
+            return kept
 
         def lower_and_compile():
             tic = time.perf_counter()
-            lowered = jax.jit(self._epoch).lower(abstract, self.values, orders, *self._data)
-            self.lower_seconds = time.perf_counter() - tic
+            lowered = jax.jit(self._epoch).lower(abstract, values, orders, *self._data)
+            self.lower_seconds += time.perf_counter() - tic
             tic = time.perf_counter()
             return lowered.compile(), time.perf_counter() - tic
 
         if executor is None:
-            self._epoch_fn, self.compile_seconds = lower_and_compile()
-            _programs.put(key, self._epoch_fn)
-        else:
-            self._compiling = executor.submit(lower_and_compile)
-            self._owns_compile = True
-            _programs.put(key, self._compiling)
+            fn, seconds = lower_and_compile()
+            self.compile_seconds += seconds
+            _programs.put(key, fn)
+            return fn
+        future = executor.submit(lower_and_compile)
+        self._own_futures.add(future)
+        _programs.put(key, future)
+        return future
 
-    def program_key(self, abstract_state=None):
+    def program_key(self, abstract_state=None, values=None):
         """What fixes this cohort's compiled epoch program (see :mod:`._programs`); None
         when the model cannot be named (its program is then not shared)."""
         if self._model_key is None:
             return None
         if abstract_state is None:
             abstract_state = jax.eval_shape(self.init_state)
+        values = self.values if values is None else values
         return (
             "epoch",
             self._model_key,
             self._fixed,
             self.mode,
             self.batch_size,
-            self.n_trials,
-            _programs.abstract((abstract_state, self.values, self._data)),
+            _programs.abstract((abstract_state, values, self._data)),
             keras().config.floatx(),
             _programs.environment(),
         )
 
-    def _compiled(self):
-        if self._epoch_fn is None:
-            self.prepare()
-            if self._compiling is not None:
-                future = self._compiling
+    def _compiled(self) -> dict:
+        """size -> compiled program, waiting for those compiling in the background."""
+        self.prepare()
+        for size, fn in list(self._fns.items()):
+            if isinstance(fn, Future):
                 try:
-                    fn, seconds = future.result()
+                    program, seconds = fn.result()
                 except BaseException:
-                    _programs.discard(future)
+                    _programs.discard(fn)
                     raise
-                self._epoch_fn = fn
-                if self._owns_compile:
-                    self.compile_seconds = seconds
-                    _programs.replace(future, fn)
-                self._compiling = None
-        return self._epoch_fn
+                if fn in self._own_futures:
+                    self.compile_seconds += seconds
+                    _programs.replace(fn, program)
+                    self._own_futures.discard(fn)
+                self._fns[size] = program
+        return self._fns
+
+    def _run_epoch(self, fns: dict, state: CohortState, orders: np.ndarray):
+        """One epoch of every trial, sub-cohort after sub-cohort when split."""
+        if len(self.parts) == 1:
+            return fns[self.n_trials](state, self.values, orders, *self._data)
+        states, metrics, lo = [], [], 0
+        for size in self.parts:
+            hi = lo + size
+            sub, m = fns[size](
+                _take(state, lo, hi), _take(self.values, lo, hi), orders[lo:hi], *self._data
+            )
+            states.append(sub)
+            metrics.append(m)
+            lo = hi
+        return _join(states), jnp.concatenate(metrics)
 
     # -- diagnostics -------------------------------------------------------------------------
     def measure(self, state: CohortState, names: Sequence[str], **settings) -> pd.DataFrame:
@@ -452,15 +479,14 @@ class Cohort:
         """
         if not (isinstance(epochs, int | np.integer) and epochs >= 0):
             raise SpecError(f"epochs: {epochs!r} is not valid; it must be an integer >= 0.")
-        fn = self._compiled()
-        values = self.values
+        fns = self._compiled()
         start_epoch = int(state.epoch)
         seconds = float(state.wall_seconds)
         per_epoch, diverged, clock = [], [], []
         for _ in range(epochs):
             tic = time.perf_counter()
             orders = self._orders(start_epoch + len(per_epoch))
-            state, metrics = fn(state, values, orders, *self._data)
+            state, metrics = self._run_epoch(fns, state, orders)
             metrics.block_until_ready()
             seconds += time.perf_counter() - tic
             per_epoch.append(metrics)
@@ -494,3 +520,20 @@ class Cohort:
         frame["wall_seconds"] = np.repeat(clock, k)
         frame["diverged"] = np.stack(jax.device_get(diverged)).reshape(-1)
         return pd.DataFrame(frame)
+
+
+def _take(tree, lo: int, hi: int):
+    """Trials ``lo:hi`` of a state or of trial values (the state's epoch and clock stay)."""
+    if isinstance(tree, CohortState):
+        fixed = {"epoch": tree.epoch, "wall_seconds": tree.wall_seconds}
+        rest = tree._replace(epoch=None, wall_seconds=None)
+        return jax.tree.map(lambda a: a[lo:hi], rest)._replace(**fixed)
+    return jax.tree.map(lambda a: a[lo:hi], tree)
+
+
+def _join(states: list[CohortState]) -> CohortState:
+    """Sub-cohorts' states back into one (the inverse of :func:`_take`)."""
+    first = states[0]
+    rest = [s._replace(epoch=None, wall_seconds=None) for s in states]
+    joined = jax.tree.map(lambda *a: jnp.concatenate(a), *rest)
+    return joined._replace(epoch=first.epoch, wall_seconds=first.wall_seconds)
