@@ -555,7 +555,7 @@ def _summary(res: dict, cfg: dict) -> dict:
         ours0 = {int(k): v for k, v in cold["first"]["seed0_test_accuracy"].items()}
         if "keras" in res:
             keras10 = res["keras"]["process_s"] * seeds
-            s["grid"]["keras fit x%d s" % seeds] = keras10
+            s["grid"][f"keras fit x{seeds} s"] = keras10
             s["grid"]["cold vs keras"] = keras10 / cold["first"]["process_s"]
             s["grid"]["cache-warm vs keras"] = keras10 / warm["first"]["process_s"]
             s["grid"]["keras accuracy (seed 0)"] = _check_accuracy(
@@ -563,7 +563,7 @@ def _summary(res: dict, cfg: dict) -> dict:
             )
         if "torch" in res and "process_s" in res["torch"]:
             torch10 = res["torch"]["process_s"] * seeds
-            s["grid"]["torch x%d s" % seeds] = torch10
+            s["grid"][f"torch x{seeds} s"] = torch10
             s["grid"]["cold vs torch"] = torch10 / cold["first"]["process_s"]
             s["grid"]["torch accuracy (1 seed vs our mean)"] = _check_accuracy(
                 "torch", res["torch"]["test_accuracy"], ours
