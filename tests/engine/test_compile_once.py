@@ -40,7 +40,13 @@ def _train():
         learning_rate=[0.05, 0.1],
         seeds=2,
         epochs=2,
-        diagnostics={"enabled": True, "epochs": [0, 2], "n_batches": 4, "batch_sizes": [8]},
+        diagnostics={
+            "enabled": True,
+            "epochs": [0, 2],
+            "n_batches": 4,
+            "batch_sizes": [8],
+            "quantities": ["grad_norm", "distance_from_init"],
+        },
     )
 
 

@@ -83,7 +83,7 @@ def test_a_conv_cohort_one_trial_after_another_gives_the_vmapped_rows(builder, s
     for mode in ("map", "vmap"):
         cohort = Cohort(ds, builder, sgd(momentum=0.9), 10, trials)
         cohort.mode = mode
-        _, rows[mode] = cohort.run(cohort.init_state(), 2)
+        _, rows[mode] = cohort.run(cohort.init_state(), 1)
     cols = [
         "train_loss",
         "train_accuracy",
