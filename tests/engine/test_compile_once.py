@@ -123,13 +123,3 @@ def test_an_unnameable_model_is_not_shared():
 
     assert _programs.model_key(bl.models.mlp(), NoConfig()) is None
     assert _programs.model_key([1], NoConfig()) is None  # unhashable builder
-
-
-def test_a_new_process_loads_the_compiled_programs_from_disk():
-    """What a new process sees: nothing kept in memory, the cache folder written before."""
-    first = bl.train("blobs", bl.models.mlp([5]), batch_size=[25, 100], seeds=2, epochs=2)
-    _programs.clear()
-    before = _programs.STATS["loaded"]
-    second = bl.train("blobs", bl.models.mlp([5]), batch_size=[25, 100], seeds=2, epochs=2)
-    assert _programs.STATS["loaded"] == before + 2  # both cohorts' programs, not compiled
-    pd.testing.assert_frame_equal(_without_clock(first.history), _without_clock(second.history))

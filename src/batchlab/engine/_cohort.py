@@ -389,16 +389,10 @@ class Cohort:
 
         def lower_and_compile():
             tic = time.perf_counter()
-            saved = _programs.load_compiled(key)  # an earlier process compiled it
-            if saved is not None:
-                return saved, time.perf_counter() - tic
             lowered = jax.jit(self._epoch).lower(abstract, values, orders, *self._data)
             self.lower_seconds += time.perf_counter() - tic
             tic = time.perf_counter()
-            compiled = lowered.compile()
-            seconds = time.perf_counter() - tic
-            _programs.save_compiled(key, compiled)
-            return compiled, seconds
+            return lowered.compile(), time.perf_counter() - tic
 
         if executor is None:
             fn, seconds = lower_and_compile()

@@ -13,14 +13,10 @@ process; this covers the next call in the same one, which then compiles nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import pickle
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
-from pathlib import Path
 
 import jax
 
@@ -28,8 +24,8 @@ MAX_PROGRAMS = 64
 """Compiled programs kept (least recently used dropped first)."""
 
 STATS: Counter = Counter()
-"""``compiled`` / ``reused`` / ``loaded``: epoch and statistics programs made, taken from
-this process's cache, or loaded from disk (the tests read it)."""
+"""``compiled`` / ``reused``: epoch and statistics programs made or taken from the cache in
+this process (the tests read it)."""
 
 _PROGRAMS: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
@@ -108,71 +104,6 @@ def shared_program(key: Hashable | None, make: Callable[[], object]):
         program = make()
         put(key, program)
     return program
-
-
-def _code_version() -> str:
-    """What else a compiled program depends on: the versions of JAX, Keras and optax, and the
-    engine's own source (a changed engine never loads an older program)."""
-    import keras
-    import optax
-
-    global _CODE
-    if _CODE is None:
-        digest = hashlib.sha256()
-        for path in sorted(Path(__file__).parent.glob("*.py")):
-            digest.update(path.read_bytes())
-        _CODE = f"{jax.__version__}|{keras.__version__}|{optax.__version__}|{digest.hexdigest()}"
-    return _CODE
-
-
-_CODE: str | None = None
-
-
-def _disk_path(key: Hashable) -> Path | None:
-    from batchlab.engine import _compile_cache
-
-    folder = jax.config.jax_compilation_cache_dir
-    if key is None or not folder or _compile_cache.cache_dir() is None:
-        return None
-    text = repr((key, _code_version()))
-    if " at 0x" in text:  # an object named by its address: not the same in another process
-        return None
-    name = hashlib.sha256(text.encode()).hexdigest()
-    return Path(folder) / "batchlab-programs" / f"{name}.bin"
-
-
-def load_compiled(key: Hashable | None):
-    """The compiled program an earlier process saved under ``key`` (in the persistent cache's
-    folder), or None. A new process then skips tracing and lowering too, not only XLA."""
-    path = _disk_path(key)
-    if path is None or not path.exists():
-        return None
-    try:
-        from jax.experimental.serialize_executable import deserialize_and_load
-
-        payload, in_tree, out_tree = pickle.loads(path.read_bytes())
-        program = deserialize_and_load(payload, in_tree, out_tree)
-    except Exception:  # noqa: BLE001  (damaged or from another JAX: compile again)
-        return None
-    STATS["loaded"] += 1
-    return program
-
-
-def save_compiled(key: Hashable | None, program) -> None:
-    """Save a compiled program for later processes (nothing when the cache is off)."""
-    path = _disk_path(key)
-    if path is None:
-        return
-    try:
-        from jax.experimental.serialize_executable import serialize
-
-        blob = pickle.dumps(serialize(program))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)
-    except Exception:  # noqa: BLE001  (a program that cannot be serialized: not kept)
-        pass
 
 
 def clear() -> None:
