@@ -1,11 +1,19 @@
 """Shared fixtures. Problems shared by several test files live in tests/helpers/."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import jax
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "agg")
+# JAX's persistent compilation cache in a folder of this session (not the user's ~/.cache);
+# CLI subprocesses inherit it.
+_CACHE = tempfile.mkdtemp(prefix="batchlab-test-jax-cache-")
+os.environ.setdefault("BATCHLAB_COMPILE_CACHE", _CACHE)
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 import batchlab  # noqa: E402,F401  (selects Keras's JAX backend first)
 from batchlab._backend import keras as _keras  # noqa: E402

@@ -111,7 +111,8 @@ class CrashAfter(Progress):
             raise Crash
 
 
-def test_ray_resumes_a_study_that_crashed_locally(local_ray, local_run, tmp_path):
+def test_ray_resumes_a_study_that_crashed_locally(local_ray, local_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("BATCHLAB_TRAIN_THREADS", "1")  # one cohort at a time: bs16 not started
     store = tmp_path / "resumed.db"
     spec = Study.from_dict(SPEC)
     with pytest.raises(Crash):

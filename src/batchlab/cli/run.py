@@ -141,6 +141,14 @@ def run(
             "default $RAY_ADDRESS, else a local Ray for this run."
         ),
     ] = None,
+    no_compile_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-compile-cache",
+            help="Keep no compiled programs on disk for later runs (the cache is "
+            "~/.cache/batchlab/jax, or $BATCHLAB_COMPILE_CACHE; 'off' there too).",
+        ),
+    ] = False,
 ):
     """Run (or resume) a study and show its summary; write its HTML report."""
     from batchlab.run import EXECUTORS
@@ -156,6 +164,10 @@ def run(
         raise SpecError(f"--executor = {executor!r}: use one of {', '.join(EXECUTORS)}")
     if ray_address is not None and executor != "ray":
         raise SpecError(f"--ray-address = {ray_address!r}: it needs --executor ray")
+    if no_compile_cache:
+        import os
+
+        os.environ["BATCHLAB_COMPILE_CACHE"] = "off"  # read when the engine first compiles
     changes = dict(seeds=seeds, epochs=epochs, name=name)
     overrides = {k: v for k, v in changes.items() if v is not None}
     source = spec

@@ -35,7 +35,8 @@ import pandas as pd
 from batchlab._backend import keras
 from batchlab._columns import EPOCH_METRICS, HISTORY
 from batchlab._seeds import check_seed
-from batchlab.engine._init import seeded_model
+from batchlab.engine import _compile_cache, _memory, _programs
+from batchlab.engine._conv import canonical_convs, conv_mode
 from batchlab.engine._keras_compat import install as install_keras_compat
 from batchlab.engine._losses import Head, make_head, output_activation
 from batchlab.engine._optim import (
@@ -46,6 +47,7 @@ from batchlab.engine._optim import (
 )
 from batchlab.engine._orders import EpochOrders
 from batchlab.engine._state import CohortState, TrialValues, from_arrays, to_arrays
+from batchlab.engine._weights import initial_weights
 from batchlab.errors import ModelError, SpecError
 from batchlab.study import Optimizer, Trial
 
@@ -62,6 +64,8 @@ class Shared:
     outlives it."""
 
     def __init__(self) -> None:
+        self.initial = None
+        """The study's :class:`batchlab.engine._weights.InitialWeights` (one built model)."""
         self.weights: dict[int, tuple] = {}
         """seed -> (model, trainable, non_trainable)."""
         self.programs: dict = {}
@@ -131,6 +135,9 @@ class Cohort:
         shared: what the cohorts of one study share (:class:`Shared`); default their own.
         rate_schedule: a :class:`batchlab.study._schedule.RateSchedule` (the learning-rate
             multiplier per epoch), over ``total_epochs``; default a constant rate.
+        memory_budget: bytes (or ``"2GB"``) the trials may take; more trials than fit train
+            in sub-cohorts, one after the other (default ``$BATCHLAB_MEMORY_BUDGET``, else
+            most of the device's memory; see :mod:`batchlab.engine._memory`).
 
     Example:
         >>> import batchlab as bl
@@ -158,6 +165,7 @@ class Cohort:
         shared: Shared | None = None,
         rate_schedule=None,
         total_epochs: int | None = None,
+        memory_budget: int | str | None = None,
     ):
         if not (isinstance(batch_size, int | np.integer) and 1 <= batch_size <= dataset.n_train):
             raise SpecError(
@@ -172,20 +180,27 @@ class Cohort:
         self.shuffle = shuffle
         self.trial_ids = np.array([int(t.trial) for t in trials])
         self.shared = shared if shared is not None else Shared()
-        build = lambda: builder(dataset.input_shape, dataset.n_outputs)  # noqa: E731
+        _compile_cache.enable()  # before anything compiles
         install_keras_compat()  # RandomCrop inside the compiled program
+        if self.shared.initial is None:
+            self.shared.initial = initial_weights(builder, dataset.input_shape, dataset.n_outputs)
         for seed in dict.fromkeys(int(t.seed) for t in trials):
             if seed not in self.shared.weights:
-                self.shared.weights[seed] = seeded_model(build, seed)
+                self.shared.weights[seed] = self.shared.initial(seed)
         self.model = self.shared.weights[int(trials[0].seed)][0]  # they all share the structure
         self._check_model()
         self._tail_apart = bool(self.model.non_trainable_variables)
         """Train a ragged last batch as its own step rather than padded and masked: needed
         when the model has state that depends on the batch (BatchNorm statistics, the seed
         generators of dropout and random augmentation layers)."""
-        self.head: Head = make_head(
-            dataset.task, loss, dataset.n_outputs, output_activation(self.model)
-        )
+        head_args = (dataset.task, loss, dataset.n_outputs, output_activation(self.model))
+        self.head: Head = make_head(*head_args)
+        self.mode = conv_mode(self.model)
+        """``"vmap"``, or ``"map"``: trials one after another (conv models on the CPU, see
+        :mod:`batchlab.engine._conv`)."""
+        self._model_key = _programs.model_key(builder, self.model)
+        schedule = (repr(rate_schedule), total_epochs)  # the rate multiplier is in the program
+        self._fixed = (head_args, repr(optimizer), int(eval_chunk), schedule)
         dtype = keras().config.floatx()
         self._data = self.shared.device_data(dataset, dtype)
         self._eval_chunk = int(eval_chunk)
@@ -200,8 +215,14 @@ class Cohort:
         )
         """The trials' values as device arrays, each (trials,)."""
         self._multiplier = rate_multiplier(rate_schedule, total_epochs or 1)
-        self._epoch_fn = None  # compiled by prepare(), lazily
-        self._compiling: Future | None = None
+        budget = _memory.budget() if memory_budget is None else _memory.parse(memory_budget)
+        self.parts: list[int] = _memory.split(self.n_trials, _memory.trial_bytes(self), budget)
+        """Sizes of the sub-cohorts the trials train in, one after the other (one part when
+        they all fit in the memory budget, see :mod:`._memory`)."""
+        self._fns: dict = {}  # sub-cohort size -> compiled program (or its future)
+        self._own_futures: set = set()
+        self.lower_seconds = 0.0
+        """Seconds spent tracing and lowering the epoch program (0 when it was kept)."""
         self.compile_seconds = 0.0
         """Seconds XLA spent compiling the epoch program (maybe in a background thread)."""
 
@@ -310,6 +331,12 @@ class Cohort:
         idx = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(steps, b)  # (steps, b)
         mask = (jnp.arange(steps * b) < n).reshape(steps, b)  # (steps, b): False on padding
 
+        def forward(p, nt, xb):
+            return self._forward(p, nt, xb, training=True)
+
+        if self.mode == "map":
+            forward = canonical_convs(forward)
+
         def step(carry, batch):
             params, non_trainable, opt_state, loss_sum, hit_sum = carry
             ib, mb, i = batch
@@ -318,7 +345,7 @@ class Cohort:
             xb, yb = x[ib], y[ib]  # (b, *input_shape), (b, ...)
 
             def loss_fn(p):
-                y_pred, new_nt, extra = self._forward(p, non_trainable, xb, training=True)
+                y_pred, new_nt, extra = forward(p, non_trainable, xb)
                 w = mb.astype(y_pred.dtype)
                 loss = jnp.sum(self.head.example_loss(y_pred, yb) * w) / jnp.sum(w) + extra
                 return loss, (y_pred, new_nt)
@@ -354,21 +381,19 @@ class Cohort:
 
     def _epoch(self, state: CohortState, values: TrialValues, orders, x, y, x_test, y_test):
         """One epoch of every trial; ``orders``: (trials, n) the example order of each."""
-        epoch_fn = jax.vmap(
-            self._trial_epoch, in_axes=(0, 0, 0, 0, 0, None, None, None, None, None)
-        )
-        params, non_trainable, opt_state, metrics, bad = epoch_fn(
-            state.params,
-            state.non_trainable,
-            state.opt_state,
-            values,
-            orders,
-            state.epoch,
-            x,
-            y,
-            x_test,
-            y_test,
-        )  # metrics: (trials, 6)
+        per_trial = (state.params, state.non_trainable, state.opt_state, values, orders)
+        if self.mode == "map":  # one trial after another (see _conv)
+
+            def one(args):
+                return self._trial_epoch(*args, state.epoch, x, y, x_test, y_test)
+
+            out = jax.lax.map(one, per_trial)
+        else:
+            epoch_fn = jax.vmap(
+                self._trial_epoch, in_axes=(0, 0, 0, 0, 0, None, None, None, None, None)
+            )
+            out = epoch_fn(*per_trial, state.epoch, x, y, x_test, y_test)
+        params, non_trainable, opt_state, metrics, bad = out  # metrics: (trials, 6)
         diverged = state.diverged | bad
         metrics = jnp.where(diverged[:, None], jnp.nan, metrics)
         new = state._replace(
@@ -396,30 +421,91 @@ class Cohort:
         XLA compiles without holding the GIL (and Keras keeps its tracing state per thread),
         so a runner can prepare the next cohorts in a background thread while this thread
         trains the current one (``bl.train`` and ``run_study`` do). Idempotent; :meth:`run`
-        calls it when nobody did.
+        calls it when nobody did. A cohort split into sub-cohorts (:attr:`parts`) has one
+        program per distinct sub-cohort size (at most two).
         """
-        if self._epoch_fn is not None or self._compiling is not None:
-            return
-        abstract = jax.eval_shape(self.init_state)
-        orders = self._orders(0)
+        for size in dict.fromkeys(self.parts):
+            if size not in self._fns:
+                self._fns[size] = self._prepare_size(size, executor)
+
+    def _prepare_size(self, size: int, executor: Executor | None):
+        """The compiled program for ``size`` trials: kept in this process, or compiled now,
+        or a future of (program, seconds) compiling in ``executor``."""
+        abstract = jax.eval_shape(lambda: _take(self.init_state(), 0, size))
+        values = _take(self.values, 0, size)
+        orders = jax.ShapeDtypeStruct((size, self.dataset.n_train), np.int32)
+        key = self.program_key(abstract, values)
+        kept = _programs.get(key)  # compiled in this process already (or being compiled)
+        if kept is not None:
+            return kept
 
         def lower_and_compile():
-            lowered = jax.jit(self._epoch).lower(abstract, self.values, orders, *self._data)
+            tic = time.perf_counter()
+            lowered = jax.jit(self._epoch).lower(abstract, values, orders, *self._data)
+            self.lower_seconds += time.perf_counter() - tic
             tic = time.perf_counter()
             return lowered.compile(), time.perf_counter() - tic
 
         if executor is None:
-            self._epoch_fn, self.compile_seconds = lower_and_compile()
-        else:
-            self._compiling = executor.submit(lower_and_compile)
+            fn, seconds = lower_and_compile()
+            self.compile_seconds += seconds
+            _programs.put(key, fn)
+            return fn
+        future = executor.submit(lower_and_compile)
+        self._own_futures.add(future)
+        _programs.put(key, future)
+        return future
 
-    def _compiled(self):
-        if self._epoch_fn is None:
-            self.prepare()
-            if self._compiling is not None:
-                self._epoch_fn, self.compile_seconds = self._compiling.result()
-                self._compiling = None
-        return self._epoch_fn
+    def program_key(self, abstract_state=None, values=None):
+        """What fixes this cohort's compiled epoch program (see :mod:`._programs`); None
+        when the model cannot be named (its program is then not shared)."""
+        if self._model_key is None:
+            return None
+        if abstract_state is None:
+            abstract_state = jax.eval_shape(self.init_state)
+        values = self.values if values is None else values
+        return (
+            "epoch",
+            self._model_key,
+            self._fixed,
+            self.mode,
+            self.batch_size,
+            _programs.abstract((abstract_state, values, self._data)),
+            keras().config.floatx(),
+            _programs.environment(),
+        )
+
+    def _compiled(self) -> dict:
+        """size -> compiled program, waiting for those compiling in the background."""
+        self.prepare()
+        for size, fn in list(self._fns.items()):
+            if isinstance(fn, Future):
+                try:
+                    program, seconds = fn.result()
+                except BaseException:
+                    _programs.discard(fn)
+                    raise
+                if fn in self._own_futures:
+                    self.compile_seconds += seconds
+                    _programs.replace(fn, program)
+                    self._own_futures.discard(fn)
+                self._fns[size] = program
+        return self._fns
+
+    def _run_epoch(self, fns: dict, state: CohortState, orders: np.ndarray):
+        """One epoch of every trial, sub-cohort after sub-cohort when split."""
+        if len(self.parts) == 1:
+            return fns[self.n_trials](state, self.values, orders, *self._data)
+        states, metrics, lo = [], [], 0
+        for size in self.parts:
+            hi = lo + size
+            sub, m = fns[size](
+                _take(state, lo, hi), _take(self.values, lo, hi), orders[lo:hi], *self._data
+            )
+            states.append(sub)
+            metrics.append(m)
+            lo = hi
+        return _join(states), jnp.concatenate(metrics)
 
     # -- diagnostics -------------------------------------------------------------------------
     def measure(self, state: CohortState, names: Sequence[str], **settings) -> pd.DataFrame:
@@ -445,15 +531,14 @@ class Cohort:
         """
         if not (isinstance(epochs, int | np.integer) and epochs >= 0):
             raise SpecError(f"epochs: {epochs!r} is not valid; it must be an integer >= 0.")
-        fn = self._compiled()
-        values = self.values
+        fns = self._compiled()
         start_epoch = int(state.epoch)
         seconds = float(state.wall_seconds)
         per_epoch, diverged, clock = [], [], []
         for _ in range(epochs):
             tic = time.perf_counter()
             orders = self._orders(start_epoch + len(per_epoch))
-            state, metrics = fn(state, values, orders, *self._data)
+            state, metrics = self._run_epoch(fns, state, orders)
             metrics.block_until_ready()
             seconds += time.perf_counter() - tic
             per_epoch.append(metrics)
@@ -468,7 +553,9 @@ class Cohort:
         n_epochs, k = len(per_epoch), self.n_trials
         if n_epochs == 0:
             return pd.DataFrame(columns=list(HISTORY_COLUMNS))
-        metrics = np.asarray(jax.device_get(jnp.stack(per_epoch)), np.float64)  # (epochs, k, 6)
+        # stacked on the host: jnp.stack of N arrays compiles one program per N (seconds for
+        # each new chunk length -- the first call's fixed cost)
+        metrics = np.stack(jax.device_get(per_epoch)).astype(np.float64)  # (epochs, k, 6)
         epochs = np.arange(start_epoch + 1, start_epoch + n_epochs + 1)
         frame = {
             "trial": np.tile(self.trial_ids, n_epochs),
@@ -484,5 +571,22 @@ class Cohort:
         for j, name in enumerate(EPOCH_METRICS):
             frame[name] = metrics[:, :, j].reshape(-1)
         frame["wall_seconds"] = np.repeat(clock, k)
-        frame["diverged"] = np.asarray(jax.device_get(jnp.stack(diverged))).reshape(-1)
+        frame["diverged"] = np.stack(jax.device_get(diverged)).reshape(-1)
         return pd.DataFrame(frame)
+
+
+def _take(tree, lo: int, hi: int):
+    """Trials ``lo:hi`` of a state or of trial values (the state's epoch and clock stay)."""
+    if isinstance(tree, CohortState):
+        fixed = {"epoch": tree.epoch, "wall_seconds": tree.wall_seconds}
+        rest = tree._replace(epoch=None, wall_seconds=None)
+        return jax.tree.map(lambda a: a[lo:hi], rest)._replace(**fixed)
+    return jax.tree.map(lambda a: a[lo:hi], tree)
+
+
+def _join(states: list[CohortState]) -> CohortState:
+    """Sub-cohorts' states back into one (the inverse of :func:`_take`)."""
+    first = states[0]
+    rest = [s._replace(epoch=None, wall_seconds=None) for s in states]
+    joined = jax.tree.map(lambda *a: jnp.concatenate(a), *rest)
+    return joined._replace(epoch=first.epoch, wall_seconds=first.wall_seconds)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from batchlab._backend import keras
 from batchlab._columns import DIAGNOSTICS
+from batchlab.engine import _programs
 
 # The diagnostics' random stream: fold_in(key(seed), STREAM) then the epoch. (The shuffling
 # stream is Keras's own, on the host: see epoch_order.)
@@ -63,9 +64,8 @@ def measure(
     )
     program = cohort.shared.programs.get(settings)
     if program is None:
-        x, y = cohort._data[0], cohort._data[1]
 
-        def one(params, non_trainable, params0, params_prev, seed, epoch):
+        def one(params, non_trainable, params0, params_prev, seed, epoch, x, y):
             def example_loss(p, x1, y1):
                 y_pred, _, _ = cohort._forward(p, non_trainable, x1[None], training=False)
                 return cohort.head.example_loss(y_pred, y1[None])[0]
@@ -85,7 +85,13 @@ def measure(
                 params_prev=params_prev,
             )
 
-        program = jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, 0, None)))
+        # kept for the process (the data are arguments, not constants): another study or
+        # call with the same model and settings compiles nothing
+        key = cohort._model_key and ("measure", cohort._model_key, cohort._fixed[0], settings)
+        program = _programs.shared_program(
+            key and (*key, _programs.environment()),
+            lambda: jax.jit(jax.vmap(one, in_axes=(0, 0, 0, 0, 0, None, None, None))),
+        )
         cohort.shared.programs[settings] = program
     prev = prev_state.params if prev_state is not None else state.params
     values = program(
@@ -95,6 +101,8 @@ def measure(
         prev,
         cohort.values.seed,
         state.epoch,
+        cohort._data[0],
+        cohort._data[1],
     )
     rows = to_rows(jax.device_get(values), cohort.trial_ids, int(state.epoch))
     return pd.DataFrame(rows, columns=list(DIAGNOSTICS_COLUMNS))
