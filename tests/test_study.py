@@ -35,11 +35,17 @@ SEED_STUDIES = {
     "seed003-grid",
     "seed004-gradients",
     "mnist1d-grid",
+}
+BEYOND_STUDIES = {
+    "smith2018-increase-batch",
+    "lr-batch-ratio",
     "keskar-sharpness",
     "edge-of-stability",
 }
-BEYOND_STUDIES = {"smith2018-increase-batch", "lr-batch-ratio"}
-"""Builtins beyond a fixed batch size (issue 15): schedules and the rate-to-batch ratio."""
+"""Builtins beyond a fixed batch size (issue 15): schedules, the rate-to-batch ratio,
+sharpness."""
+IMAGE_STUDIES = {"fashion-mnist-grid", "cifar10-resnet"}
+"""Builtins on image datasets (issue 14), shrunk for a CPU, with a full size (``--full``)."""
 
 
 def with_(path: str, value, base=BASE) -> dict:
@@ -259,11 +265,11 @@ def test_load_study_errors():
 
 def test_builtins_are_the_seeds_experiments():
     builtins = builtin_studies()
-    assert set(builtins) == SEED_STUDIES | BEYOND_STUDIES
+    assert set(builtins) == SEED_STUDIES | BEYOND_STUDIES | IMAGE_STUDIES
     assert all(description.strip() for description in builtins.values())
 
 
-@pytest.mark.parametrize("name", sorted(SEED_STUDIES | BEYOND_STUDIES))
+@pytest.mark.parametrize("name", sorted(SEED_STUDIES | BEYOND_STUDIES | IMAGE_STUDIES))
 def test_builtins_load_and_round_trip(name, tmp_path):
     study = load_study(name)
     assert study.name == name

@@ -181,11 +181,12 @@ def test_gradient_kinds_need_diagnostics_and_unknown_kinds_are_named():
 def test_available_kinds():
     history_kinds = ["curves", "overlay", "heatmap", "speed", "stability"]
     drawn = [k for k in GRADIENT_KINDS if not k.startswith("sharpness")]  # none measured
-    assert [kind.name for kind in available(_tables())] == history_kinds + drawn
+    grid_kinds = ["rate-ratio", "schedules"]  # drawn from the history, after the gradient kinds
+    assert [kind.name for kind in available(_tables())] == history_kinds + drawn + grid_kinds
     no_diag = [kind.name for kind in available(_tables(diagnostics=False))]
-    assert no_diag == [*history_kinds, "scaling"]
+    assert no_diag == [*history_kinds, "scaling", *grid_kinds]
     single = [kind.name for kind in available(_tables(diagnostics=False, batch_sizes=(64,)))]
-    assert single == history_kinds
+    assert single == [*history_kinds, "schedules"]  # rate-ratio needs 2 batch sizes
 
 
 def test_gradient_figures_for_the_report():

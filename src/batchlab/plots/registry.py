@@ -113,7 +113,7 @@ def available(tables: Any) -> list[FigureKind]:
         >>> from batchlab.store import Tables
         >>> history = pd.DataFrame({"batch_size": [8, 64], "epoch": 1})
         >>> [kind.name for kind in available(Tables({}, pd.DataFrame(), history, pd.DataFrame()))]
-        ['curves', 'overlay', 'heatmap', 'speed', 'stability', 'scaling']
+        ['curves', 'overlay', 'heatmap', 'speed', 'stability', 'scaling', 'rate-ratio', 'schedules']
     """
     return [kind for kind in KINDS.values() if kind.missing(tables) is None]
 

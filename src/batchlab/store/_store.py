@@ -311,20 +311,20 @@ class Store:
         if self._depth:
             yield self._con
             return
-        try:
-            self._con.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self._error(exc) from None
         self._depth += 1
-        try:
+        try:  # BEGIN to COMMIT inside: a signal anywhere between leaves no open transaction
+            try:
+                self._con.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._error(exc) from None
             yield self._con
+            self._con.execute("COMMIT")
         except BaseException:
             if self._con.in_transaction:  # SQLite may have rolled back already
                 self._con.execute("ROLLBACK")
             raise
         finally:
             self._depth -= 1
-        self._con.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -341,8 +341,8 @@ class Store:
         if self._con.in_transaction:
             yield self._con
             return
-        self._con.execute("BEGIN")
-        try:
+        try:  # BEGIN inside: a signal right after it leaves no open transaction
+            self._con.execute("BEGIN")
             yield self._con
         finally:
             if self._con.in_transaction:
