@@ -165,6 +165,10 @@ def test_gradient_kinds_need_diagnostics_and_unknown_kinds_are_named():
         figure("gradients", no_trace)
     with pytest.raises(FigureUnavailable, match="at least 2 batch sizes"):
         figure("scaling", _tables(batch_sizes=(64,)))
+    for kind in ("sharpness", "sharpness-gap"):  # measured only when named: say how, and where
+        for tables in (_tables(), _tables(diagnostics=False)):
+            with pytest.raises(FigureUnavailable, match=r'quantities = \["sharpness".*keskar'):
+                figure(kind, tables)
     with pytest.raises(BatchlabError, match="gradients, inverse-batch, distance, trained-gr"):
         figure("gradient", _tables())
     assert GRADIENT_KINDS == [

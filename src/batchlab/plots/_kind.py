@@ -49,6 +49,9 @@ class FigureKind:
     batch_sizes: int = 1
     """The fewest batch sizes the history must hold (a curve across batch sizes needs 2; more
     than 1 needs ``history``)."""
+    source: str | None = None
+    """Where its data comes from, when not from the usual source of its tables (a quantity
+    measured only when a study names it): the error message's hint."""
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -70,16 +73,17 @@ class FigureKind:
             )
         for table in self.needs:
             if not _holds(tables, table):
+                origin = self.source if table == "diagnostics" and self.source else TABLES[table]
                 return (
                     f"the {self.name!r} figure needs the study's {table}, and the tables have "
-                    f"none; it comes from {TABLES[table]}"
+                    f"none; it comes from {origin}"
                 )
         lacking = [q for q in self.quantities if q not in measured(tables.diagnostics)]
         if lacking:
             return (
                 f"the {self.name!r} figure needs the diagnostics quantities "
                 f"{', '.join(self.quantities)}, and the study measured no {', '.join(lacking)}; "
-                f"they come from {TABLES['diagnostics']}"
+                f"they come from {self.source or TABLES['diagnostics']}"
             )
         sizes = tables.history["batch_size"].nunique() if self.batch_sizes > 1 else 1
         if sizes < self.batch_sizes:

@@ -158,6 +158,11 @@ def sharpness_gap_figure(tables) -> Figure:
     return fig
 
 
+SOURCE = (
+    'a study that measures it: [diagnostics] enabled = true, quantities = ["sharpness", ...] '
+    "(it is measured only when named; e.g. the builtin keskar-sharpness or edge-of-stability)"
+)
+
 KINDS = (
     FigureKind(
         "sharpness",
@@ -165,6 +170,7 @@ KINDS = (
         ("history", "diagnostics"),
         sharpness_figure,
         quantities=("sharpness",),
+        source=SOURCE,
     ),
     FigureKind(
         "sharpness-gap",
@@ -173,5 +179,6 @@ KINDS = (
         sharpness_gap_figure,
         quantities=("sharpness",),
         batch_sizes=2,
+        source=SOURCE,
     ),
 )
