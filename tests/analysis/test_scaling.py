@@ -170,3 +170,14 @@ def test_inverse_batch_fit_exact_law():
     assert light.intercept_ == pytest.approx(3.0, abs=0.02)  # the noisy points barely count
     with pytest.raises(BatchlabError, match="sem"):
         InverseBatchFit().fit(b, noisy, sem=np.zeros(6))
+
+
+def test_an_interval_past_the_floats_is_unbounded_not_an_error():
+    # steps ~ 1/B all the way (B_crit far beyond the batch sizes): log B_crit is barely
+    # determined, and exp of its interval's upper end overflows a float (it raised
+    # OverflowError in the demo's report)
+    b = np.array([4.0, 8, 16, 32, 64])
+    fit = ScalingFit().fit(b, 100 * (1 + 1e6 / b) * np.array([1, 1.02, 0.99, 1.01, 1.0]))
+    lo, hi = fit.b_crit_ci_
+    assert hi == math.inf and 0 <= lo < fit.b_crit_
+    assert np.isfinite(fit.e_min_ci_).all()

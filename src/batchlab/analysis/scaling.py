@@ -60,6 +60,12 @@ def _model_log_steps(batch_size: np.ndarray, log_s_min: float, log_b_crit: float
     return log_s_min + np.log1p(np.exp(log_b_crit) / batch_size)
 
 
+def _exp(x: float) -> float:
+    """``exp(x)``, infinite past the floats (an interval as wide as a fit through points that
+    hardly bend has an upper end beyond them: unbounded, not an error)."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 class ScalingFit:
     """Fit ``S(B) = S_min (1 + B_crit/B)`` to steps-to-target against batch size.
 
@@ -173,7 +179,7 @@ class ScalingFit:
         for centre, v in zip((log_s_min, log_b_crit, log_s_min + log_b_crit), var, strict=True):
             if np.isfinite(v) and v >= 0:
                 half = q * math.sqrt(v)
-                cis.append((math.exp(centre - half), math.exp(centre + half)))
+                cis.append((_exp(centre - half), _exp(centre + half)))
             else:
                 cis.append((math.nan, math.nan))
         self.s_min_ci_, self.b_crit_ci_, self.e_min_ci_ = cis
