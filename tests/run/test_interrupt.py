@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
 from helpers.cli import cli, env, ok
 from helpers.rows import COMPARED, rows
+from helpers.signalled import TOTAL, history_rows, run_args, wait_for_rows
 
 from batchlab.run import run_study
-
-SPEC = """
-name = "ctrl-c"
-dataset = "blobs"
-epochs = 40
-
-[model]
-kind = "mlp"
-hidden = [16]
-
-[sweep]
-batch_size = [8, "full"]
-learning_rate = [0.05]
-seeds = 2
-"""
-TOTAL = 2 * 2 * 40
 
 # SIGINT raises KeyboardInterrupt, as in a terminal, even where the test runner's shell
 # started us with SIGINT ignored (background jobs), which a child would inherit.
@@ -39,19 +22,9 @@ INTERRUPTIBLE = (
 )
 
 
-def history_rows(store) -> int:
-    try:
-        with sqlite3.connect(store, timeout=30) as con:
-            return con.execute("SELECT count(*) FROM history").fetchone()[0]
-    except sqlite3.OperationalError:  # the file is there, its tables not yet
-        return 0
-
-
 def test_ctrl_c_says_what_was_saved_and_the_same_command_resumes(tmp_path):
-    spec = tmp_path / "ctrl-c.toml"
-    spec.write_text(SPEC)
-    store = tmp_path / "s.db"
-    args = ["run", str(spec), "--store", str(store), "--no-report", "-q", "--commit-every", "0"]
+    store, args = run_args(tmp_path, "ctrl-c")
+    spec = args[1]
     proc = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTIBLE, *args],
         stdout=subprocess.PIPE,
@@ -59,11 +32,7 @@ def test_ctrl_c_says_what_was_saved_and_the_same_command_resumes(tmp_path):
         text=True,
         env=env(),
     )
-    deadline = time.monotonic() + 300
-    while proc.poll() is None and time.monotonic() < deadline:
-        if store.exists() and history_rows(store) > 0:
-            break
-        time.sleep(0.05)
+    wait_for_rows(proc, store)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err

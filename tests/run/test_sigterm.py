@@ -4,50 +4,18 @@ has, says so, leaves the study 'interrupted' and exits 143 (128 + 15)."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
-import time
 
 from helpers.cli import cli, command, env, ok
-
-SPEC = """
-name = "sigterm"
-dataset = "blobs"
-epochs = 40
-
-[model]
-kind = "mlp"
-hidden = [16]
-
-[sweep]
-batch_size = [8, "full"]
-learning_rate = [0.05]
-seeds = 2
-"""
-TOTAL = 2 * 2 * 40
-
-
-def history_rows(store) -> int:
-    try:
-        with sqlite3.connect(store, timeout=30) as con:
-            return con.execute("SELECT count(*) FROM history").fetchone()[0]
-    except sqlite3.OperationalError:  # the file is there, its tables not yet
-        return 0
+from helpers.signalled import TOTAL, history_rows, run_args, wait_for_rows
 
 
 def test_sigterm_saves_says_what_was_saved_exits_143_and_resumes(tmp_path):
-    spec = tmp_path / "sigterm.toml"
-    spec.write_text(SPEC)
-    store = tmp_path / "s.db"
-    args = ["run", str(spec), "--store", str(store), "--no-report", "-q", "--commit-every", "0"]
+    store, args = run_args(tmp_path, "sigterm")
     proc = subprocess.Popen(
         command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env()
     )
-    deadline = time.monotonic() + 300
-    while proc.poll() is None and time.monotonic() < deadline:
-        if store.exists() and history_rows(store) > 0:
-            break
-        time.sleep(0.05)
+    wait_for_rows(proc, store)
     assert proc.poll() is None, proc.communicate()  # still training when the signal comes
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=300)
