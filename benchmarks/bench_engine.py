@@ -24,6 +24,8 @@ import sys
 import textwrap
 import time
 
+from _machine import cpu_name
+
 BATCHLAB = textwrap.dedent(
     """
     import json, sys, time
@@ -102,7 +104,7 @@ def main() -> None:
     keras = _keras()
     machine = dict(
         python=platform.python_version(),
-        cpu=platform.processor() or platform.machine(),
+        cpu=cpu_name(),
         cores=os.cpu_count(),
         jax=jax.__version__,
         keras=keras.__version__,

@@ -27,6 +27,7 @@ import platform
 import time
 
 import numpy as np
+from _machine import cpu_name, load_average
 
 import batchlab as bl
 from batchlab._backend import keras as _keras
@@ -109,12 +110,12 @@ def main() -> None:
     keras = _keras()
     machine = dict(
         python=platform.python_version(),
-        cpu=platform.processor() or platform.machine(),
+        cpu=cpu_name(),
         cores=os.cpu_count(),
         device=str(jax.devices()[0]),
         jax=jax.__version__,
         keras=keras.__version__,
-        load_average=os.getloadavg()[0],
+        load_average=load_average(),
         date=time.strftime("%Y-%m-%d %H:%M"),
     )
     ds = mnist_shaped(args.n)
@@ -136,7 +137,7 @@ def main() -> None:
             f"  {r['compile_s']:9.1f}  {r['epochs_s']:8.1f}",
             flush=True,
         )
-    machine["load_average_after"] = os.getloadavg()[0]
+    machine["load_average_after"] = load_average()
     print(json.dumps({"load_average_after": machine["load_average_after"]}), flush=True)
     result = dict(machine=machine, n_train=args.n, batch_size=BATCH, epochs=args.epochs,
                   keras=theirs, cohorts=ours)  # fmt: skip

@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import cpu_name
+
 SIZES = [4, 8, 16, 32, 64, 128, 256, 450]
 PARTS = ("grid", "keras", "torch", "floor", "study", "flops", "threads", "scaling", "conv")
 
@@ -469,14 +471,7 @@ def _machine() -> dict:
     import jax
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return dict(
         cpu=cpu,
         cores=os.cpu_count(),

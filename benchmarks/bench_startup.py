@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import cpu_name, load_average
+
 
 def timed(cmd: list[str], cwd: Path, repeat: int) -> tuple[list[float], list[float]]:
     """Wall seconds and CPU seconds (user + system, of the child) of each run. On a shared,
@@ -42,15 +44,7 @@ def timed(cmd: list[str], cwd: Path, repeat: int) -> tuple[list[float], list[flo
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cpu, load = cpu_name(), load_average()
     return (
         f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.machine()}, Python "
         f"{platform.python_version()}, load average {load:.1f} at the start"
@@ -93,7 +87,7 @@ def main() -> None:
                 f"| `{name}` | {statistics.median(walls):.2f} | {min(walls):.2f} "
                 f"| {statistics.median(cpus):.2f} |"
             )
-        print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+        print(f"\nload average {load_average():.1f} at the end")
 
 
 if __name__ == "__main__":
