@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 from helpers.cli import Result, bad_input, cli, ok
 
+from batchlab.data._keras import KERAS_DATASETS
 from batchlab.store import SCHEMA_VERSION, Store, load
 from batchlab.study import builtin_studies, load_study
 
@@ -369,7 +370,7 @@ def test_plot_to_an_unknown_file_type(grid):
 # seed003-grid (test_demo_writes_store_and_report), so it is not run a second time here.
 
 DEMO_STUDY = "seed003-grid"
-IMAGE_STUDIES = {"fashion-mnist-grid", "cifar10-resnet"}
+IMAGE_STUDIES = {n for n in builtin_studies() if load_study(n).dataset in KERAS_DATASETS}
 """Run on generated Keras-format files, shrunk by their subset too, in test_image_studies.py."""
 BUILTINS_RUN_HERE = sorted(set(builtin_studies()) - {DEMO_STUDY} - IMAGE_STUDIES)
 
