@@ -325,7 +325,7 @@ def test_version_without_metadata(monkeypatch):
     def missing(name):
         raise metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(_version, "_distribution_version", missing)
+    monkeypatch.setattr(metadata, "version", missing)  # _version imports it when called
     assert _version.version() == _version.UNKNOWN == "0+unknown"
     assert Version(_version.UNKNOWN) < Version("0.0.1")
 

@@ -1,5 +1,5 @@
 """The commands that only read (``--help``, ``ls``, ``show``, ``export``, ``studies``) start
-at once: they never import JAX, Keras, matplotlib or scikit-learn (issue 12: every command
+at once: they never import JAX, Keras, matplotlib, SciPy or scikit-learn (issue 12: every command
 took 5 s to start). A structural check; the times are in benchmarks/bench_startup.py.
 
 One fresh interpreter runs the commands one after another and notes, after each, which heavy
@@ -14,7 +14,7 @@ import sys
 from helpers.cli import env
 from helpers.runner import filler
 
-HEAVY = ("jax", "keras", "matplotlib", "sklearn", "tensorflow", "torch")
+HEAVY = ("jax", "keras", "matplotlib", "scipy", "sklearn", "tensorflow", "torch")
 
 PROBE = """
 import contextlib, io, json, sys

@@ -29,7 +29,6 @@ import importlib
 from typing import TYPE_CHECKING
 
 from batchlab._backend import select_jax as _select_jax
-from batchlab._version import version as _installed_version
 from batchlab.errors import BatchlabError, DataError, ModelError, SpecError, StoreError
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time these load on first use
@@ -38,7 +37,6 @@ if TYPE_CHECKING:  # for readers and type checkers; at run time these load on fi
     from batchlab.run import run_study, train
     from batchlab.study import Optimizer, Study, adam, load_study, sgd
 
-__version__ = _installed_version()
 _select_jax()  # before anything imports keras (it does not import it)
 
 # name -> module that defines it; imported on first access (PEP 562), so `import batchlab`
@@ -82,6 +80,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # read from the package metadata on first use (0.03 s)
+        from batchlab._version import version
+
+        globals()[name] = version()
+        return globals()[name]
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
         value = module if module.__name__ == f"batchlab.{name}" else getattr(module, name)
@@ -91,4 +94,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"__version__"})

@@ -11,8 +11,6 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
 NA = "—"
 """The text of a number that is not available (None, NaN or infinite)."""
 
@@ -217,6 +215,8 @@ def cell(value: Any) -> str:
         >>> cell(True), cell(12000.0), cell(0.0123456), cell(None), cell("sgd")
         ('yes', '12,000', '0.01235', '—', 'sgd')
     """
+    import numpy as np  # here, not at the top: `batchlab --help` never needs NumPy
+
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, np.integer)):
@@ -239,9 +239,12 @@ def to_json_safe(obj: Any) -> Any:
     for tables of numbers.
 
     Example:
+        >>> import numpy as np
         >>> to_json_safe({"b": np.int64(4), "s": [np.float32(0.5), float("inf")], 1: np.bool_(1)})
         {'b': 4, 's': [0.5, None], '1': True}
     """
+    import numpy as np
+
     if isinstance(obj, Mapping):
         return {str(k): to_json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, np.ndarray)):

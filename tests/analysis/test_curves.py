@@ -120,3 +120,28 @@ def test_bad_x_and_confidence(history):
         curves(history, x="steps")
     with pytest.raises(BatchlabError, match="confidence"):
         curves(history, confidence=1.5)
+
+
+@pytest.mark.parametrize("p", [0.6, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995, 0.9995, 0.025, 0.1])
+def test_t_quantile_agrees_with_scipy_for_every_exact_dof(p):
+    from scipy import special
+
+    from batchlab.analysis._tables import EXACT_DOF, t_quantile
+
+    dofs = np.arange(1, EXACT_DOF + 1)
+    ours = np.array([t_quantile(p, int(d)) for d in dofs])
+    np.testing.assert_allclose(ours, special.stdtrit(dofs, p), rtol=1e-9)
+
+
+def test_t_quantile_centre_tail_scipy_fallback_and_bad_p():
+    from batchlab.analysis._tables import EXACT_DOF, t_quantile
+
+    # near the centre t ~ (p - 1/2) / f(0); f(0) = 3/8 for 4 degrees of freedom
+    assert t_quantile(0.5 + 1e-7, 4) == pytest.approx(1e-7 / 0.375, rel=1e-6)
+    assert t_quantile(0.5, 3) == 0.0
+    assert t_quantile(0.999999, 1) == pytest.approx(math.tan(math.pi * (0.999999 - 0.5)))
+    for dof in (EXACT_DOF + 1, 1000, 2.5):  # past the closed form: SciPy's own
+        assert t_quantile(0.975, dof) == pytest.approx(stats.t.ppf(0.975, dof), rel=1e-12)
+    for p in (0.0, 1.0, -0.1, float("nan")):
+        with pytest.raises(BatchlabError, match="p must lie strictly between 0 and 1"):
+            t_quantile(p, 4)

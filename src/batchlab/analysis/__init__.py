@@ -20,22 +20,66 @@
 Nothing here imports the engine or the store.
 """
 
-from batchlab._columns import X_AXES
-from batchlab.analysis.best import best_learning_rates
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# The functions named like their modules are imported here: importing a submodule binds its
+# name in this package, so a lazy ``summary`` would become the module ``summary``.
 from batchlab.analysis.curves import curves
 from batchlab.analysis.findings import Finding, findings
-from batchlab.analysis.ratio import collapse, ratio_findings, ratio_table
-from batchlab.analysis.recommend import GOALS, Recommender, check_goal
-from batchlab.analysis.scaling import (
-    REGIMES,
-    InverseBatchFit,
-    ScalingFit,
-    fit_scaling,
-    predict_from_noise_scale,
-    steps_to_target_table,
-)
-from batchlab.analysis.schedules import schedule_curves, schedule_findings
 from batchlab.analysis.summary import Summary, default_target, summary, trial_summary
+
+# The rest are imported from their modules on first use (PEP 562): a command that needs one
+# table (``batchlab show``: the summary) does not import the scaling fit, SciPy or the
+# recommender at start-up.
+_WHERE = {
+    "X_AXES": "batchlab._columns",
+    "best_learning_rates": "batchlab.analysis.best",
+    "collapse": "batchlab.analysis.ratio",
+    "ratio_findings": "batchlab.analysis.ratio",
+    "ratio_table": "batchlab.analysis.ratio",
+    "GOALS": "batchlab.analysis.recommend",
+    "Recommender": "batchlab.analysis.recommend",
+    "check_goal": "batchlab.analysis.recommend",
+    "REGIMES": "batchlab.analysis.scaling",
+    "InverseBatchFit": "batchlab.analysis.scaling",
+    "ScalingFit": "batchlab.analysis.scaling",
+    "fit_scaling": "batchlab.analysis.scaling",
+    "predict_from_noise_scale": "batchlab.analysis.scaling",
+    "steps_to_target_table": "batchlab.analysis.scaling",
+    "schedule_curves": "batchlab.analysis.schedules",
+    "schedule_findings": "batchlab.analysis.schedules",
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
+
+if TYPE_CHECKING:
+    from batchlab._columns import X_AXES
+    from batchlab.analysis.best import best_learning_rates
+    from batchlab.analysis.ratio import collapse, ratio_findings, ratio_table
+    from batchlab.analysis.recommend import GOALS, Recommender, check_goal
+    from batchlab.analysis.scaling import (
+        REGIMES,
+        InverseBatchFit,
+        ScalingFit,
+        fit_scaling,
+        predict_from_noise_scale,
+        steps_to_target_table,
+    )
+    from batchlab.analysis.schedules import schedule_curves, schedule_findings
 
 __all__ = [
     "GOALS",

@@ -33,11 +33,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from batchlab._format import pct
 from batchlab._laws import inverse_batch
-from batchlab.analysis._tables import require
+from batchlab.analysis._tables import require, t_quantile
 from batchlab.analysis.eligible import MIN_REACHED, eligible, rule_words
 from batchlab.errors import BatchlabError
 
@@ -174,7 +173,7 @@ class ScalingFit:
         self.cov_ = np.asarray(cov, dtype=float) if dof > 0 else np.full((2, 2), np.nan)
         # variances of log S_min, log B_crit and log E_min = log S_min + log B_crit
         var = [self.cov_[0, 0], self.cov_[1, 1], self.cov_.sum()]
-        q = special.stdtrit(max(dof, 1), (1 + self.level) / 2)
+        q = t_quantile((1 + self.level) / 2, max(dof, 1))
         cis = []
         for centre, v in zip((log_s_min, log_b_crit, log_s_min + log_b_crit), var, strict=True):
             if np.isfinite(v) and v >= 0:

@@ -12,7 +12,7 @@ from batchlab.analysis._tables import (
     DEFAULT_BY,
     as_by,
     check_confidence,
-    group_ci,
+    group_cis,
     require,
 )
 from batchlab.analysis.reach import reach_rows
@@ -250,39 +250,42 @@ class Summary:
             target = float(target)
         per = trial_summary(history, target, self.last_fraction, by)
         g = per.groupby(by, sort=True)
-        table = pd.DataFrame(index=g.size().index)
-        table["n_seeds"] = g.size()
-        table["n_epochs"] = g["n_epochs"].max()
+        cols: dict[str, object] = {"n_seeds": g.size(), "n_epochs": g["n_epochs"].max()}
+        intervals = group_cis(
+            per, by, [*(n for n, _ in FINALS), "generalization_gap", "loss_gap", *COSTS],
+            confidence,
+        )  # fmt: skip
+
+        def with_interval(name: str) -> None:  # name_mean, name_lo, name_hi, name_n
+            ci = intervals[name]
+            for suffix, stat in (("mean", "mean"), ("lo", "lower"), ("hi", "upper"), ("n", "n")):
+                cols[f"{name}_{suffix}"] = ci[stat]
+
         for name in [n for n, _ in FINALS] + ["generalization_gap", "loss_gap"]:
-            self._ci(table, per, by, name)
-        table["test_accuracy_late_std"] = g["test_accuracy_late_std"].mean()
-        table["target"] = np.nan if target is None else target
-        table["confidence"] = confidence
+            with_interval(name)
+        cols["test_accuracy_late_std"] = g["test_accuracy_late_std"].mean()
+        cols["target"] = np.nan if target is None else target
+        cols["confidence"] = confidence
         for name in COSTS:
-            self._ci(table, per, by, name)
+            with_interval(name)
+        spread = g[list(SPREAD)].agg(["std", "min", "max"])
         for name in SPREAD:
-            table[f"{name}_seed_std"] = g[name].std(ddof=1)
-            table[f"{name}_min"] = g[name].min()
-            table[f"{name}_max"] = g[name].max()
-        table["n_reached"] = g["reached"].sum().astype("int64")
-        table["reached_fraction"] = table["n_reached"] / table["n_seeds"]
-        table["n_diverged"] = g["diverged"].sum().astype("int64")
-        table["diverged_fraction"] = table["n_diverged"] / table["n_seeds"]
-        table["n_finished"] = g["final_test_accuracy"].count().astype("int64")
-        table["diverged_epoch_min"] = g["diverged_epoch"].min()
-        table["diverged_epoch_max"] = g["diverged_epoch"].max()
+            cols[f"{name}_seed_std"] = spread[(name, "std")]
+            cols[f"{name}_min"] = spread[(name, "min")]
+            cols[f"{name}_max"] = spread[(name, "max")]
+        counts = g[["reached", "diverged"]].sum().astype("int64")
+        cols["n_reached"] = counts["reached"]
+        cols["reached_fraction"] = counts["reached"] / cols["n_seeds"]
+        cols["n_diverged"] = counts["diverged"]
+        cols["diverged_fraction"] = counts["diverged"] / cols["n_seeds"]
+        cols["n_finished"] = g["final_test_accuracy"].count().astype("int64")
+        cols["diverged_epoch_min"] = g["diverged_epoch"].min()
+        cols["diverged_epoch_max"] = g["diverged_epoch"].max()
+        table = pd.DataFrame(cols, index=cols["n_seeds"].index)
         self.target_ = target
         self.trials_ = per
         self.table_ = table.reset_index()
         return self
-
-    def _ci(self, table: pd.DataFrame, per: pd.DataFrame, by: list[str], name: str) -> None:
-        """``name_mean``, ``name_lo``, ``name_hi`` of the trials' ``name`` per group."""
-        ci = group_ci(per, by, name, self.confidence).set_index(by)
-        table[f"{name}_mean"] = ci["mean"]
-        table[f"{name}_lo"] = ci["lower"]
-        table[f"{name}_hi"] = ci["upper"]
-        table[f"{name}_n"] = ci["n"]
 
 
 def summary(
