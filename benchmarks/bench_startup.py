@@ -9,7 +9,11 @@ interpreter alone) and ``python -c 'import batchlab'``. The store holds seed003-
 trained for 2 epochs and 5 seeds (made first, untimed): ``show`` then gives Student-t
 intervals, as it does for any study with 5 or more seeds.
 
-    python benchmarks/bench_startup.py [--repeat 5]
+    python benchmarks/bench_startup.py [--repeat 5] [--before DIR]
+
+``--before DIR`` (the ``src`` folder of another checkout, e.g. a ``git worktree`` of an older
+commit) times that code too, interleaved with this one run by run, so both see the same
+machine; the table then adds its CPU median and the ratio now / before.
 """
 
 from __future__ import annotations
@@ -28,20 +32,17 @@ from pathlib import Path
 from _machine import cpu_name, load_average
 
 
-def timed(cmd: list[str], cwd: Path, repeat: int) -> tuple[list[float], list[float]]:
-    """Wall seconds and CPU seconds (user + system, of the child) of each run. On a shared,
+def timed_once(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, of the child) of one run. On a shared,
     busy machine the wall time waits for the CPU; the CPU time much less so."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        tic = time.perf_counter()
-        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-        walls.append(time.perf_counter() - tic)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr}")
-    return walls, cpus
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    tic = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - tic
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr}")
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def machine() -> str:
@@ -55,7 +56,13 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", type=Path, help="the src folder of the code to compare with")
     args = parser.parse_args()
+    envs = {"now": dict(os.environ)}
+    if args.before is not None:
+        if not (args.before / "batchlab" / "__init__.py").is_file():
+            raise SystemExit(f"--before {args.before}: not a src folder holding batchlab/")
+        envs["before"] = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
     py = sys.executable
     cli = [py, "-m", "batchlab.cli"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,14 +87,21 @@ def main() -> None:
         }  # fmt: skip
         print(f"machine: {machine()}")
         print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, median of {args.repeat}\n")
-        print("| command | wall, median (s) | wall, min (s) | CPU, median (s) |")
-        print("|---|---:|---:|---:|")
+        extra = " CPU before, median (s) | now / before |" if "before" in envs else ""
+        print(f"| command | wall, median (s) | wall, min (s) | CPU, median (s) |{extra}")
+        print("|---|---:|---:|---:|" + ("---:|---:|" if extra else ""))
         for name, cmd in cases.items():
-            walls, cpus = timed(cmd, folder, args.repeat)
-            print(
-                f"| `{name}` | {statistics.median(walls):.2f} | {min(walls):.2f} "
-                f"| {statistics.median(cpus):.2f} |"
-            )
+            runs = {key: [] for key in envs}
+            for _ in range(args.repeat):  # interleaved: both see the same moments of the machine
+                for key, env in envs.items():
+                    runs[key].append(timed_once(cmd, folder, env))
+            walls = [w for w, _ in runs["now"]]
+            cpu = statistics.median(c for _, c in runs["now"])
+            row = f"| `{name}` | {statistics.median(walls):.2f} | {min(walls):.2f} | {cpu:.2f} |"
+            if "before" in envs:
+                cpu_before = statistics.median(c for _, c in runs["before"])
+                row += f" {cpu_before:.2f} | {cpu / cpu_before:.2f} |"
+            print(row)
         print(f"\nload average {load_average():.1f} at the end")
 
 
