@@ -78,8 +78,13 @@ def test_bad_csv_gets_a_clear_error(tmp_path, text, expected):
 def test_missing_file_and_unsupported_suffix(tmp_path):
     with pytest.raises(DataError, match=r"nope\.csv: no such file"):
         load_dataset(tmp_path / "nope.csv")
-    with pytest.raises(DataError, match=r"unsupported file type '\.txt'.*\.csv or \.npz"):
+    with pytest.raises(DataError, match=r"a file of type '\.txt'; the dataset must be a \.csv or"):
         load_dataset(write(tmp_path, GOOD, name="data.txt"))
+    with pytest.raises(DataError, match=r"is a folder; the dataset must be a \.csv or \.npz file"):
+        load_dataset(tmp_path)
+    (tmp_path / "data").mkdir()
+    with pytest.raises(DataError, match=r"data is a folder; the dataset must be a \.csv"):
+        load_dataset(str(tmp_path / "data"))
 
 
 @pytest.mark.parametrize(
@@ -149,3 +154,20 @@ def test_bad_npz_gets_a_clear_error(tmp_path):
     (tmp_path / "junk.npz").write_text("not a zip")
     with pytest.raises(DataError, match=r"junk\.npz is not a NumPy \.npz archive"):
         load_dataset(tmp_path / "junk.npz")
+
+
+def test_npz_in_keras_layout(tmp_path):
+    """x_train/y_train/x_test/y_test (keras.datasets' mnist.npz) read as x/y/x_test/y_test."""
+    x, y = np.arange(24.0).reshape(12, 2), np.array([0, 1, 2] * 4)
+    ds = load_dataset(npz(tmp_path, x_train=x[:8], y_train=y[:8], x_test=x[8:], y_test=y[8:]))
+    assert ds.x_train.tolist() == x[:8].tolist() and ds.y_test.tolist() == y[8:].tolist()
+    ds = load_dataset(npz(tmp_path, x_train=x, y_train=y), test_fraction=0.25)
+    assert len(ds.x_train) == 9 and len(ds.x_test) == 3
+    with pytest.raises(DataError, match=r"array 'x_train' has 12 rows but 'y_train' has 11"):
+        load_dataset(npz(tmp_path, x_train=x, y_train=y[:11]))
+    with pytest.raises(DataError, match=r"has both 'x' and 'x_train': one training set only"):
+        load_dataset(npz(tmp_path, x=x, y=y, x_train=x, y_train=y))
+    with pytest.raises(DataError, match=r"has no array 'y_train' \(arrays: x_train\)"):
+        load_dataset(npz(tmp_path, x_train=x))
+    with pytest.raises(DataError, match=r"array 'y_train'.*only one class"):
+        load_dataset(npz(tmp_path, x_train=x, y_train=y * 0))

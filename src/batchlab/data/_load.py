@@ -70,7 +70,8 @@ def load_dataset(source: str | os.PathLike | Dataset, **options) -> Dataset:
     opts = _options(options)
     suffix = path.suffix.lower()
     if suffix not in _SUFFIXES:
-        raise DataError(f"{path}: unsupported file type {path.suffix!r}; use a .csv or .npz file")
+        what = "a folder" if path.is_dir() else f"a file of type {path.suffix or '(none)'!r}"
+        raise DataError(f"{path} is {what}; the dataset must be a .csv or .npz file")
     if not path.exists():
         raise DataError(f"{path}: no such file (looked in {path.resolve().parent})")
     if not path.is_file():

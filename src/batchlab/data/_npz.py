@@ -1,8 +1,10 @@
 """Read a dataset from a NumPy ``.npz`` archive.
 
 Arrays ``x`` (features, ``(n, *input_shape)``) and ``y`` (labels), optionally ``x_test`` and
-``y_test``; without them the rows are split as for a CSV file. ``y`` may be 1-D integer or text
-labels, a one-hot matrix (read as classification) or a 0/1 matrix (multilabel).
+``y_test``; without them the rows are split as for a CSV file. Keras's layout (``x_train``,
+``y_train``, ``x_test``, ``y_test``, as in ``mnist.npz``) is read the same way. ``y`` may be
+1-D integer or text labels, a one-hot matrix (read as classification) or a 0/1 matrix
+(multilabel).
 """
 
 from __future__ import annotations
@@ -19,36 +21,38 @@ from batchlab.data._split import split_file
 from batchlab.errors import DataError
 
 _HOW = "save it with np.savez(path, x=features, y=labels) (optionally x_test=..., y_test=...)"
+KERAS_NAMES = {"x": "x_train", "y": "y_train"}
+"""Keras's names for the training arrays (``keras.datasets`` archives), read as ``x`` and ``y``."""
 
 
 def read_npz(path: Path, *, test_fraction: float, split_seed: int, task: str | None) -> Dataset:
     """Load ``path`` as a :class:`Dataset` (see the module docstring for the format)."""
-    arrays = _arrays(path)
+    arrays, stored = _arrays(path)  # stored: the file's name of each array (x_train for x)
     has_test = "x_test" in arrays
     parts = ("", "_test") if has_test else ("",)
     for p in parts:
         x, y = arrays[f"x{p}"], arrays[f"y{p}"]
-        _check_features(path, f"x{p}", x)
+        _check_features(path, stored[f"x{p}"], x)
         if len(x) != len(y):
             raise DataError(
-                f"{path}: array 'x{p}' has {len(x)} rows but 'y{p}' has {len(y)}; they must "
-                "have the same length (one label per example)"
+                f"{path}: array {stored[f'x{p}']!r} has {len(x)} rows but {stored[f'y{p}']!r} "
+                f"has {len(y)}; they must have the same length (one label per example)"
             )
     if has_test and arrays["x"].shape[1:] != arrays["x_test"].shape[1:]:
         raise DataError(
-            f"{path}: rows of 'x' have shape {arrays['x'].shape[1:]} but rows of 'x_test' have "
-            f"{arrays['x_test'].shape[1:]}; they must match"
+            f"{path}: rows of {stored['x']!r} have shape {arrays['x'].shape[1:]} but rows of "
+            f"'x_test' have {arrays['x_test'].shape[1:]}; they must match"
         )
 
-    names = [f"y{p}" for p in parts]
-    sizes = [len(arrays[n]) for n in names]
-    y_all = np.concatenate([arrays[n] for n in names])  # train rows, then test rows
+    roles = [f"y{p}" for p in parts]
+    sizes = [len(arrays[r]) for r in roles]
+    y_all = np.concatenate([arrays[r] for r in roles])  # train rows, then test rows
 
     def locate(i: int) -> str:
         k = 1 if (has_test and i >= sizes[0]) else 0
-        return f"{path}, array {names[k]!r}, row {i - k * sizes[0]} (0-based)"
+        return f"{path}, array {stored[roles[k]]!r}, row {i - k * sizes[0]} (0-based)"
 
-    y_all, task, n_classes, class_names = _targets(path, y_all, task, locate)
+    y_all, task, n_classes, class_names = _targets(path, y_all, task, locate, stored["y"])
     x_all = np.concatenate([arrays[f"x{p}"] for p in parts]).astype(np.float32)
     if has_test:
         train, test = np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1])
@@ -68,7 +72,9 @@ def read_npz(path: Path, *, test_fraction: float, split_seed: int, task: str | N
     )
 
 
-def _arrays(path: Path) -> dict[str, np.ndarray]:
+def _arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays by role (``x``, ``y``, ``x_test``, ``y_test``) and each one's name in the
+    file (``x_train`` for ``x`` in Keras's layout)."""
     try:
         f = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
@@ -79,26 +85,34 @@ def _arrays(path: Path) -> dict[str, np.ndarray]:
         present = list(f.files)
         if not present:
             raise DataError(f"{path} holds no arrays; {_HOW}")
+        keras = "x" not in present and "y" not in present and "x_train" in present
+        stored = {k: KERAS_NAMES.get(k, k) if keras else k for k in ("x", "y", "x_test", "y_test")}
+        both = [k for k, name in KERAS_NAMES.items() if k in present and name in present]
+        if both:
+            raise DataError(
+                f"{path} has both {both[0]!r} and {KERAS_NAMES[both[0]]!r}: one training set "
+                f"only; {_HOW} (or x_train=..., y_train=... as Keras does)"
+            )
         for key in ("x", "y"):
-            if key not in present:
+            if stored[key] not in present:
                 raise DataError(
-                    f"{path} has no array {key!r} (arrays: {', '.join(present)})"
-                    f"{did_you_mean(key, present)}. To fix it, {_HOW}"
+                    f"{path} has no array {stored[key]!r} (arrays: {', '.join(present)})"
+                    f"{did_you_mean(stored[key], present)}. To fix it, {_HOW}"
                 )
         if ("x_test" in present) != ("y_test" in present):
             have, lack = ("x_test", "y_test") if "x_test" in present else ("y_test", "x_test")
             raise DataError(f"{path} has {have!r} but no {lack!r}; give both or neither")
         out = {}
-        for key in ("x", "y", "x_test", "y_test"):
-            if key in present:
+        for key, name in stored.items():
+            if name in present:
                 try:
-                    out[key] = f[key]
+                    out[key] = f[name]
                 except ValueError as e:  # object arrays need pickle, which we never load
                     raise DataError(
-                        f"{path}: array {key!r} holds Python objects; save numbers (or text "
+                        f"{path}: array {name!r} holds Python objects; save numbers (or text "
                         f"labels) instead ({e})"
                     ) from e
-    return out
+    return out, stored
 
 
 def _check_features(path: Path, key: str, x: np.ndarray) -> None:
@@ -108,18 +122,19 @@ def _check_features(path: Path, key: str, x: np.ndarray) -> None:
         raise DataError(f"{where} has no rows")
 
 
-def _targets(path: Path, y: np.ndarray, task: str | None, locate):
-    """``(targets, task, n_classes, class_names)`` from the stacked label array."""
+def _targets(path: Path, y: np.ndarray, task: str | None, locate, y_name: str = "y"):
+    """``(targets, task, n_classes, class_names)`` from the stacked label array (``y_name``:
+    the file's name of the training labels)."""
     if y.ndim == 2 and y.shape[1] == 1 and task != "multilabel":
         y = y[:, 0]  # a column of labels
     if y.ndim == 1 and task != "multilabel":
-        labels, names, n_classes = encode_labels(y, locate, source=f"{path}, array 'y'")
+        labels, names, n_classes = encode_labels(y, locate, source=f"{path}, array {y_name!r}")
         return labels, "classification", n_classes, names
     if y.ndim == 1:
         y = y[:, None]  # task="multilabel" with one output
     if y.ndim != 2 or y.dtype.kind not in "biuf":
         raise DataError(
-            f"{path}: array 'y' has shape {y.shape} and dtype {y.dtype}; labels must be 1-D "
+            f"{path}: array {y_name!r} has shape {y.shape} and dtype {y.dtype}; labels must be 1-D "
             "(one class per example) or a 2-D 0/1 matrix (one column per output)"
         )
     values = y.astype(np.float64)
@@ -129,7 +144,7 @@ def _targets(path: Path, y: np.ndarray, task: str | None, locate):
         if not one_hot:
             i = int(np.argmax(targets.sum(axis=1) != 1))
             raise DataError(
-                f"{locate(i)}: row {y[i].tolist()} is not one-hot; a 2-D 'y' read as "
+                f"{locate(i)}: row {y[i].tolist()} is not one-hot; a 2-D label array read as "
                 "classification must have exactly one 1 per row"
             )
         labels = targets.argmax(axis=1)
