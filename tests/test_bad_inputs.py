@@ -296,6 +296,24 @@ OPTIONS = [
     ("watch refresh", ["watch", "w", "--refresh", "0"], ["--refresh", "0"]),
     ("serve port", ["serve", "--port", "70000"], ["--port", "70000"]),
     ("demo seeds", ["demo", "--seeds", "0"], ["--seeds", "0"]),
+    # outputs that cannot be written ({tmp}/afile is a file): refused before any work
+    ("report suffix", ["report", "w", "-o", "{tmp}/r.png"], ["r.png", ".html"]),
+    ("report under a file", ["report", "w", "-o", "{tmp}/afile/r.html"],
+     ["{tmp}/afile/r.html", "is a file, not a folder"]),
+    ("report is a folder", ["report", "w", "-o", "{tmp}/folder.html"],
+     ["{tmp}/folder.html", "is a folder"]),
+    ("run --report suffix", ["run", "seed003-flavors", "--report", "{tmp}/r.pdf"],
+     ["--report", "r.pdf", ".html"]),
+    ("run --report under a file", ["run", "seed003-flavors", "--report", "{tmp}/afile/r.html"],
+     ["--report", "{tmp}/afile/r.html", "is a file"]),
+    ("plot under a file", ["plot", "w", "--kind", "curves", "-o", "{tmp}/afile/p.png"],
+     ["{tmp}/afile/p.png", "is a file, not a folder"]),
+    ("export under a file", ["export", "w", "-o", "{tmp}/afile/h.csv"],
+     ["{tmp}/afile/h.csv", "is a file, not a folder"]),
+    ("export tensorboard under a file", ["export", "w", "--to", "tensorboard", "-o",
+     "{tmp}/afile/tb"], ["{tmp}/afile/tb", "is a file, not a folder"]),
+    ("scratch plot under a file", ["scratch", "logic", "--plot", "{tmp}/afile/l.png"],
+     ["{tmp}/afile/l.png", "is a file, not a folder"]),
     ("unknown command", ["trian"], ["trian"]),
     ("unknown option", ["ls", "--stor", "x.db"], ["--stor"]),
 ]  # fmt: skip
@@ -307,6 +325,8 @@ def test_bad_option(argv, needles, store, unchanged, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing is written here either
     (tmp_path / "damaged.db").write_bytes(store.read_bytes()[:4096] + b"\0" * 8192)
     (tmp_path / "text.db").write_text("these are not the pages of an SQLite database\n" * 200)
+    (tmp_path / "afile").write_text("a file where a folder is needed\n")
+    (tmp_path / "folder.html").mkdir()
     argv = [a.format(store=store, tmp=tmp_path) for a in argv]
     if argv[0] in NEEDS_STORE and "--store" not in argv:
         argv += ["--store", str(store)]

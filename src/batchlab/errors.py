@@ -31,3 +31,8 @@ class StoreError(BatchlabError):
 
 class BackendError(BatchlabError, RuntimeError):
     """Keras was imported with a backend other than JAX before batchlab."""
+
+
+class OutputError(BatchlabError, OSError):
+    """A file or folder that cannot be written (a missing or read-only folder, a full disk):
+    the message names the path and the system's reason."""

@@ -89,7 +89,7 @@ def test_bad_flavor_and_plot():
         flavor_batch_size("sgd", 10)
     with pytest.raises(SpecError, match="minibatch_size=0"):
         flavor_batch_size("minibatch", 10, minibatch_size=0)
-    with pytest.raises(SpecError, match=r"plot='logic.gif'.*\.png, \.svg, \.pdf"):
+    with pytest.raises(SpecError, match=r"plot = 'logic.gif'.*\.png, \.svg or \.pdf"):
         logic_command(epochs=1, plot="logic.gif", seed=0, hidden=8, lr=1.0, momentum=0.9)
     with pytest.raises(SpecError, match="hidden=0"):
         logic_command(epochs=1, plot=None, seed=0, hidden=0, lr=1.0, momentum=0.9)

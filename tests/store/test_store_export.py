@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from store_helpers import add_study, diagnostics_rows, history_rows
 
-from batchlab.errors import BatchlabError, StoreError
+from batchlab.errors import BatchlabError, OutputError, StoreError
 from batchlab.store import Store, Tables, export, load, tidy
 from batchlab.store.schema import HISTORY
 from batchlab.study import Study
@@ -96,8 +96,11 @@ def test_export_errors(filled, tmp_path):
         export(filled, "tiny", "xlsx", tmp_path / "h.xlsx")
     with pytest.raises(BatchlabError, match="from its suffix"):
         export(filled, "tiny", None, tmp_path / "h.txt")
-    with pytest.raises(BatchlabError, match="does not exist"):
-        export(filled, "tiny", "csv", tmp_path / "nodir" / "h.csv")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match=r"afile/h\.csv'.*'.*afile' is a file, not a folder"):
+        export(filled, "tiny", "csv", tmp_path / "afile" / "h.csv")
     with pytest.raises(StoreError, match="no study"):
         export(filled, "nope", "csv", tmp_path / "h.csv")
     assert not (tmp_path / "h.csv").exists()
+    # a missing folder is made, as for figures and reports
+    assert export(filled, "tiny", "csv", tmp_path / "new" / "h.csv").is_file()

@@ -28,12 +28,15 @@ def run_and_show(
 ):
     """Run a study, print its summary, write its report (``report``: a path, None for the
     default path, False for none)."""
+    from batchlab._files import REPORT_SUFFIXES, check_output
     from batchlab.cli._progress import Bars
     from batchlab.cli._tables import summary_table
     from batchlab.reporting import study_report
     from batchlab.run import run_study
     from batchlab.store import load
 
+    if report not in (None, False):  # an output that cannot be written fails now, not after
+        check_output(report, "--report", REPORT_SUFFIXES)
     bars = None if quiet else Bars(err())
     try:
         result = run_study(

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from batchlab import analysis, plots
 from batchlab._columns import METRIC_KINDS
-from batchlab._files import atomic_write
+from batchlab._files import REPORT_SUFFIXES, atomic_write, check_output
 from batchlab._format import (
     NA,
     SEEDS_FOR_CI,
@@ -407,6 +407,8 @@ def render_report(
     Every name (study, dataset, model ...) is data: autoescaped, and never drawn into markup
     (figures are PNG). The file references nothing outside itself.
     """
+    if path is not None:
+        check_output(path, "report path", REPORT_SUFFIXES)  # before the slow part
     spec_d = spec_dict(spec, "render_report")
     if target is None:
         target = _lookup(spec_d, "target_accuracy", "target")

@@ -168,10 +168,11 @@ def plot_logic_errors(results: dict[str, LogicResult], path: str | Path) -> Path
     path = _check_plot_path(path)
     from matplotlib.figure import Figure
 
+    from batchlab._files import atomic_write
+
     fig = Figure(figsize=(7, 4.5), layout="constrained")
     draw_logic_errors(results, fig.add_subplot())
-    fig.savefig(path)
-    return path
+    return atomic_write(path, lambda handle: fig.savefig(handle, format=path.suffix[1:].lower()))
 
 
 def logic_command(
@@ -212,9 +213,6 @@ def _plural(count: int, word: str) -> str:
 
 
 def _check_plot_path(path: str | Path) -> Path:
-    path = Path(path)
-    if path.suffix.lower() not in _PLOT_SUFFIXES:
-        raise SpecError(
-            f"plot={str(path)!r}: the file name must end in one of {', '.join(_PLOT_SUFFIXES)}."
-        )
-    return path
+    from batchlab._files import check_output
+
+    return check_output(path, "plot", _PLOT_SUFFIXES)

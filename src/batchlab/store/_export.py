@@ -50,8 +50,6 @@ def export(
     """
     path = Path(path)
     fmt = file_format(fmt, path)
-    if not path.parent.is_dir():
-        raise BatchlabError(f"export: folder {str(path.parent)!r} does not exist")
     with opened(store) as s:
         frame = tidy(s, study)
     writers: dict[str, Callable[[pd.DataFrame, IO[bytes]], None]] = {

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from batchlab._columns import EPOCH_METRICS
 from batchlab._extras import need
+from batchlab._files import make_folder
 from batchlab.errors import BatchlabError
 from batchlab.store._store import Store
 from batchlab.store._tables import load
@@ -56,7 +57,7 @@ def export_tensorboard(
             "give an empty or new folder"
         )
     tables = load(study, store=store)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     now = time.time()
 
     def write(path: Path, events) -> None:
