@@ -28,19 +28,102 @@ KERAS_NAMES = {"x": "x_train", "y": "y_train"}
 def read_npz(path: Path, *, test_fraction: float, split_seed: int, task: str | None) -> Dataset:
     """Load ``path`` as a :class:`Dataset` (see the module docstring for the format)."""
     arrays, stored = _arrays(path)  # stored: the file's name of each array (x_train for x)
+    return dataset_from_arrays(
+        arrays,
+        stored,
+        str(path),
+        name=path.stem,
+        source=f"NPZ file {path}",
+        test_fraction=test_fraction,
+        split_seed=split_seed,
+        task=task,
+    )
+
+
+def from_arrays(
+    x,
+    y,
+    x_test=None,
+    y_test=None,
+    *,
+    name: str = "arrays",
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    task: str | None = None,
+) -> Dataset:
+    """A :class:`Dataset` from arrays, as ``keras.Model.fit(x, y)`` takes them, read as an NPZ
+    file's arrays are (the same checks and label rules): ``x`` the features ``(n,
+    *input_shape)``, ``y`` integer or text labels, a one-hot or a 0/1 matrix; ``x_test`` and
+    ``y_test`` the test set, or neither, and then a stratified ``test_fraction`` of the rows
+    (by ``split_seed``) is held out. ``bl.train(dataset=(x, y))`` and ``(x, y, x_test,
+    y_test)`` come here.
+
+    Example:
+        >>> import numpy as np
+        >>> ds = from_arrays(np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5))
+        >>> ds.n_train, ds.n_test, ds.n_classes
+        (8, 2, 2)
+    """
+    from batchlab.data._load import _options  # the file loaders' checks of these options
+
+    opts = _options({"test_fraction": test_fraction, "split_seed": split_seed, "task": task})
+    if not isinstance(name, str) or not name:
+        raise DataError(f"dataset name must be a non-empty string, got {name!r}")
+    if (x_test is None) != (y_test is None):
+        given = "x_test" if x_test is not None else "y_test"
+        raise DataError(f"dataset: {given} is given without its pair; give both or neither")
+    arrays = {}
+    for key, value in (("x", x), ("y", y), ("x_test", x_test), ("y_test", y_test)):
+        if value is None:
+            continue
+        try:
+            arrays[key] = np.asarray(value)
+        except (ValueError, TypeError) as e:
+            raise DataError(f"dataset: array {key!r} cannot be read as an array ({e})") from e
+        if arrays[key].dtype == object:
+            raise DataError(
+                f"dataset: array {key!r} holds Python objects (ragged rows or mixed types); "
+                "give numbers (or text labels)"
+            )
+    return dataset_from_arrays(
+        arrays,
+        {k: k for k in arrays},
+        "dataset",
+        name=name,
+        source="arrays",
+        test_fraction=opts["test_fraction"],
+        split_seed=opts["split_seed"],
+        task=opts["task"],
+    )
+
+
+def dataset_from_arrays(
+    arrays: dict[str, np.ndarray],
+    stored: dict[str, str],
+    where: str,
+    *,
+    name: str,
+    source: str,
+    test_fraction: float,
+    split_seed: int,
+    task: str | None,
+) -> Dataset:
+    """The :class:`Dataset` of ``arrays`` by role (``x``, ``y``, optionally ``x_test``,
+    ``y_test``); ``stored`` names each array as the user did, ``where`` says where they came
+    from (a file's path) for the messages."""
     has_test = "x_test" in arrays
     parts = ("", "_test") if has_test else ("",)
     for p in parts:
         x, y = arrays[f"x{p}"], arrays[f"y{p}"]
-        _check_features(path, stored[f"x{p}"], x)
+        _check_features(where, stored[f"x{p}"], x)
         if len(x) != len(y):
             raise DataError(
-                f"{path}: array {stored[f'x{p}']!r} has {len(x)} rows but {stored[f'y{p}']!r} "
+                f"{where}: array {stored[f'x{p}']!r} has {len(x)} rows but {stored[f'y{p}']!r} "
                 f"has {len(y)}; they must have the same length (one label per example)"
             )
     if has_test and arrays["x"].shape[1:] != arrays["x_test"].shape[1:]:
         raise DataError(
-            f"{path}: rows of {stored['x']!r} have shape {arrays['x'].shape[1:]} but rows of "
+            f"{where}: rows of {stored['x']!r} have shape {arrays['x'].shape[1:]} but rows of "
             f"'x_test' have {arrays['x_test'].shape[1:]}; they must match"
         )
 
@@ -50,17 +133,17 @@ def read_npz(path: Path, *, test_fraction: float, split_seed: int, task: str | N
 
     def locate(i: int) -> str:
         k = 1 if (has_test and i >= sizes[0]) else 0
-        return f"{path}, array {stored[roles[k]]!r}, row {i - k * sizes[0]} (0-based)"
+        return f"{where}, array {stored[roles[k]]!r}, row {i - k * sizes[0]} (0-based)"
 
-    y_all, task, n_classes, class_names = _targets(path, y_all, task, locate, stored["y"])
+    y_all, task, n_classes, class_names = _targets(where, y_all, task, locate, stored["y"])
     x_all = np.concatenate([arrays[f"x{p}"] for p in parts]).astype(np.float32)
     if has_test:
         train, test = np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1])
         how = "test set from its x_test/y_test arrays"
     else:
-        train, test, how = split_file(path, y_all, test_fraction, split_seed, "example")
+        train, test, how = split_file(where, y_all, test_fraction, split_seed, "example")
     return Dataset(
-        name=path.stem,
+        name=name,
         x_train=x_all[train],
         y_train=y_all[train],
         x_test=x_all[test],
@@ -68,7 +151,7 @@ def read_npz(path: Path, *, test_fraction: float, split_seed: int, task: str | N
         task=task,
         n_classes=n_classes,
         class_names=class_names,
-        description=f"NPZ file {path}: {sum(sizes)} examples; {how}",
+        description=f"{source}: {sum(sizes)} examples; {how}",
     )
 
 
@@ -115,14 +198,14 @@ def _arrays(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return out, stored
 
 
-def _check_features(path: Path, key: str, x: np.ndarray) -> None:
-    where = f"{path}: array {key!r}"
+def _check_features(source: str, key: str, x: np.ndarray) -> None:
+    where = f"{source}: array {key!r}"
     check_features(x, where, "e.g. x.reshape(-1, 1) for one feature")
     if len(x) == 0:
         raise DataError(f"{where} has no rows")
 
 
-def _targets(path: Path, y: np.ndarray, task: str | None, locate, y_name: str = "y"):
+def _targets(path: str, y: np.ndarray, task: str | None, locate, y_name: str = "y"):
     """``(targets, task, n_classes, class_names)`` from the stacked label array (``y_name``:
     the file's name of the training labels)."""
     if y.ndim == 2 and y.shape[1] == 1 and task != "multilabel":
@@ -134,8 +217,8 @@ def _targets(path: Path, y: np.ndarray, task: str | None, locate, y_name: str = 
         y = y[:, None]  # task="multilabel" with one output
     if y.ndim != 2 or y.dtype.kind not in "biuf":
         raise DataError(
-            f"{path}: array {y_name!r} has shape {y.shape} and dtype {y.dtype}; labels must be 1-D "
-            "(one class per example) or a 2-D 0/1 matrix (one column per output)"
+            f"{path}: array {y_name!r} has shape {y.shape} and dtype {y.dtype}; labels must be "
+            "1-D (one class per example) or a 2-D 0/1 matrix (one column per output)"
         )
     values = y.astype(np.float64)
     targets = binary_targets(values, y, lambda i, j: f"{locate(i)}, column {j}")

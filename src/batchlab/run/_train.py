@@ -15,6 +15,7 @@ from typing import Any
 from batchlab._results import Results
 from batchlab.errors import SpecError, StoreError
 from batchlab.study import Diagnostics, Optimizer, Study, Sweep, sgd
+from batchlab.study._check import show
 
 
 def _as_list(value) -> list:
@@ -75,6 +76,9 @@ def _study(arguments: dict[str, Any]) -> Study:
         if isinstance(a[name], str) or not isinstance(a[name], Iterable)
     }
     dataset, seeds, momentum = a["dataset"], a["seeds"], a["momentum"]
+    if _is_arrays(dataset):  # (x, y) or (x, y, x_test, y_test), as keras.Model.fit takes them
+        dataset = _from_arrays(dataset, a["dataset_options"])
+        a["dataset_options"] = None
     try:
         return Study(
             name=a["name"],
@@ -96,6 +100,35 @@ def _study(arguments: dict[str, Any]) -> Study:
         )
     except SpecError as exc:
         raise _in_train_words(exc, scalars) from None
+
+
+ARRAY_OPTIONS = ("test_fraction", "split_seed", "task", "name")
+"""The ``dataset_options`` that apply to a dataset given as arrays."""
+
+
+def _is_arrays(dataset: Any) -> bool:
+    """A tuple or list holding an array: meant as ``(x, y)`` or ``(x, y, x_test, y_test)``."""
+    return isinstance(dataset, tuple | list) and any(hasattr(v, "shape") for v in dataset)
+
+
+def _from_arrays(arrays: Sequence[Any], options: Mapping[str, Any] | None):
+    from batchlab.data import from_arrays
+
+    missing = [i for i, v in enumerate(arrays) if v is None]
+    if len(arrays) not in (2, 4) or missing:
+        got = f"item {missing[0]} is None" if missing else f"got {len(arrays)} items"
+        raise SpecError(
+            f"dataset = {show(arrays)}: give arrays as (x, y) or (x, y, x_test, y_test), as "
+            f"keras.Model.fit takes them; {got}"
+        )
+    options = dict(options or {})
+    for key in options:
+        if key not in ARRAY_OPTIONS:
+            raise SpecError(
+                f"dataset_options: {key!r} does not apply to a dataset given as arrays "
+                f"(valid: {', '.join(ARRAY_OPTIONS)})"
+            )
+    return from_arrays(*arrays, **options)
 
 
 def train(
@@ -126,7 +159,9 @@ def train(
     Args:
         dataset: a builtin name (``"blobs"``, ``"logic"``, ``"moons"``, ``"digits"``,
             ``"mnist1d"``; ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``, ``"cifar100"``
-            from the Keras cache), a ``.csv``/``.npz`` path, or a
+            from the Keras cache), a ``.csv``/``.npz`` path, arrays as ``keras.Model.fit``
+            takes them: ``(x, y)`` (a stratified ``test_fraction`` held out, default 0.2) or
+            ``(x, y, x_test, y_test)`` (:func:`batchlab.data.from_arrays`), or a
             :class:`batchlab.data.Dataset`.
         model: ``bl.models.mlp(...)``, ``bl.models.cnn1d()``, any callable returning an
             uncompiled ``keras.Model`` (with or without ``(input_shape, n_outputs)``), an

@@ -16,9 +16,29 @@ from batchlab.errors import SpecError
 
 
 def show(value: Any) -> str:
-    """The value as it appears in an error message (short, repr-like)."""
-    text = repr(value)
+    """The value as it appears in an error message (short, repr-like, on one line; an array
+    as its shape and dtype, not its numbers).
+
+    Example:
+        >>> import numpy as np
+        >>> show((np.zeros((100, 3)), [1, 2]))
+        '(array of shape (100, 3) and dtype float64, [1, 2])'
+    """
+    text = " ".join(_brief(value).split())
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _brief(value: Any) -> str:
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # NumPy, JAX, pandas arrays
+        return f"array of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, tuple | list) and len(value) <= 8:
+        inner = ", ".join(_brief(v) for v in value)
+        return (
+            f"({inner}{',' if len(value) == 1 else ''})"
+            if isinstance(value, tuple)
+            else f"[{inner}]"
+        )
+    return repr(value)
 
 
 def fail(path: str, value: Any, what: str) -> SpecError:
