@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +77,17 @@ class Results:
 
     # ---- in a notebook --------------------------------------------------------------
 
-    def summary(self, target: float | None = None, **settings: Any) -> pd.DataFrame:
+    def summary(
+        self,
+        target: float | None = None,
+        confidence: float = 0.95,
+        last_fraction: float = 0.1,
+        by: str | Sequence[str] = ("batch_size", "learning_rate"),
+    ) -> pd.DataFrame:
         """The summary table (:class:`batchlab.analysis.Summary`'s ``table_``): one row per
-        batch size and learning rate, with final accuracies, costs to ``target`` (default the
-        study's) and intervals over seeds. ``settings`` go to ``Summary`` (``confidence``,
-        ``by``, ...).
+        group of ``by`` (batch size and learning rate), with final accuracies, costs to
+        ``target`` (default the study's) and intervals over seeds at ``confidence``;
+        ``last_fraction`` is the late-training window of the stability columns.
 
         Example:
             >>> import batchlab as bl
@@ -91,7 +97,8 @@ class Results:
         """
         from batchlab.analysis import Summary
 
-        return Summary(target=self._target(target), **settings).fit(self.history).table_
+        summary = Summary(self._target(target), confidence, last_fraction, by)
+        return summary.fit(self.history).table_
 
     def plot(self, kind: str = "curves", **opts: Any):
         """The figure of ``kind`` (``batchlab.plots.KINDS``: ``"curves"``, ``"overlay"``,
@@ -104,18 +111,22 @@ class Results:
         show_figures()
         return figure(kind, self.tables, **opts)
 
-    def recommend(self, goal: str | None = None, **settings: Any):
+    def recommend(
+        self, goal: str | None = None, *, target: float | None = None, min_reached: float = 1.0
+    ):
         """The batch size and learning rate to use for ``goal`` (:func:`batchlab.recommend`):
         a fitted ``Recommender`` (``.text()``, ``.to_dict()``), or a list for all goals."""
         from batchlab._workflow import recommend
 
-        return recommend(self, goal, **settings)
+        return recommend(self, goal, target=target, min_reached=min_reached)
 
-    def report(self, path: str | os.PathLike[str] | None = None, **settings: Any) -> Path:
+    def report(
+        self, path: str | os.PathLike[str] | None = None, *, target: float | None = None
+    ) -> Path:
         """Write the study's self-contained HTML report (:func:`batchlab.report`); its path."""
         from batchlab._workflow import report
 
-        return report(self, path, **settings)
+        return report(self, path, target=target)
 
     def _target(self, target: float | None) -> float | None:
         if target is not None:

@@ -190,8 +190,11 @@ def test_missing_column(history):
 def test_bad_settings(history):
     with pytest.raises(BatchlabError, match="last_fraction"):
         summary(history, target=0.8, last_fraction=0)
-    with pytest.raises(BatchlabError, match="target"):
-        summary(history, target=float("nan"))
+    # one rule for a target wherever it is given (batchlab._target): a fraction in (0, 1]
+    for target in (float("nan"), 0, -0.5, 1.5, 90, True, "0.9"):
+        with pytest.raises(BatchlabError, match=r"target = .*: a target test accuracy is a "):
+            summary(history, target=target)
+    assert summary(history, target=1)["target"].iloc[0] == 1.0  # every seed at 100%: allowed
 
 
 # ------------------------------------------------------------------ reaching the target (issue 12)

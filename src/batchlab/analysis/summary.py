@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from batchlab._columns import X_AXES
+from batchlab._target import check_target
 from batchlab.analysis._tables import (
     DEFAULT_BY,
     as_by,
@@ -244,10 +245,8 @@ class Summary:
             best = final_test_accuracy_by(history, by).max()
             # every trial diverged: no accuracy to aim at, and nothing reached
             target = float(DEFAULT_FRACTION * best) if np.isfinite(best) else None
-        elif not np.isfinite(target):
-            raise BatchlabError(f"target must be a finite accuracy; got {target!r}")
         else:
-            target = float(target)
+            target = check_target(target)
         per = trial_summary(history, target, self.last_fraction, by)
         g = per.groupby(by, sort=True)
         cols: dict[str, object] = {"n_seeds": g.size(), "n_epochs": g["n_epochs"].max()}

@@ -84,13 +84,10 @@ TargetOpt = Annotated[
 
 
 def check_target(target: float | None, option: str = "--target") -> float | None:
-    """A target accuracy in (0, 1], or None."""
-    if target is not None and not (math.isfinite(target) and 0 < target <= 1):
-        raise SpecError(
-            f"{option} = {target!r}: a target test accuracy is a fraction in (0, 1], "
-            "e.g. 0.9 for 90%"
-        )
-    return target
+    """A target accuracy in (0, 1], or None (:func:`batchlab._target.check_target`)."""
+    from batchlab._target import check_target as rule
+
+    return rule(target, option)
 
 
 def check_count(value: int | None, option: str, minimum: int = 1) -> int | None:

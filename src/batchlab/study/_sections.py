@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from batchlab._columns import METRIC_KINDS, X_AXES
+from batchlab._target import check_target
 from batchlab.study import _check as c
 from batchlab.study._fields import Section, axis, set_field
 
@@ -27,9 +28,7 @@ class Analysis(Section):
     def __post_init__(self) -> None:
         if self.target_accuracy is not None:
             target = c.number(self.target_accuracy, "analysis.target_accuracy")
-            if not 0.0 < target <= 1.0:
-                raise c.fail("analysis.target_accuracy", target, "must be in (0, 1]")
-            set_field(self, "target_accuracy", target)
+            set_field(self, "target_accuracy", check_target(target, "analysis.target_accuracy"))
         for name, valid in (("metrics", METRIC_KINDS), ("x_axes", tuple(X_AXES))):
             path = f"analysis.{name}"
             values = axis(
