@@ -89,7 +89,7 @@ SPECS = [
     ("model hidden 0", sub(hidden="hidden = [0]"), ["model.hidden[0]", "0"]),
     ("model hidden text", sub(hidden='hidden = "wide"'), ["model.hidden", "wide"]),
     ("model activation", sub(hidden='hidden = [4]\nactivation = "relux"'),
-     ["activation", "relux"]),
+     ["model.activation", "relux"]),
     ("model init", sub(hidden='hidden = [4]\ninit = "nope_init"'), ["init", "nope_init"]),
     ("model output", sub(hidden='hidden = [4]\noutput = "tanh"'), ["output", "tanh"]),
     ("cnn1d kernel", sub(kind='kind = "cnn1d"', hidden="kernel_size = 0"),

@@ -211,7 +211,10 @@ def _from_description(d: Mapping) -> Builder:
                 f"(fields: {', '.join(sorted(known))})"
             )
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
-        return cls(**fields)
+        try:
+            return cls(**fields)
+        except ModelError as e:  # named as the study's [model] table names it
+            raise ModelError(str(e).replace(f"{kind}.", "model.", 1)) from None
     if kind == "import" and isinstance(d.get("path"), str):
         return resolve_model(d["path"])
     if kind == "keras_file" and isinstance(d.get("path"), str):
