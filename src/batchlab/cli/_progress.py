@@ -32,9 +32,11 @@ class Bars:
             transient=False,
         )
         self.tasks: dict[str, int] = {}
+        self.started = False
 
     def study(self, study, cohorts, done):
         self.bars.start()
+        self.started = True
         trials = sum(c.size for c in cohorts)
         self.bars.console.print(
             f"study [bold]{study.name}[/]: {plural(trials, 'trial')} in "
@@ -58,4 +60,5 @@ class Bars:
         pass
 
     def close(self):
-        self.bars.stop()
+        if self.started:  # stopping bars never drawn would print an empty line
+            self.bars.stop()

@@ -27,14 +27,24 @@ def summary_table(history, target: float | None, title: str) -> Table:
     rows = s.table_
     aim = "none (every trial diverged)" if s.target_ is None else pct(s.target_)
     diverged = bool((rows["n_diverged"] > 0).any())
+    fewest, most = int(rows["n_seeds"].min()), int(rows["n_seeds"].max())
+    if most == 1:  # say only the rules that apply to what is shown
+        what, rule = "1 seed per setting", f"1 seed: no interval (run {SEEDS_FOR_CI}+ seeds)"
+    else:
+        what = "mean ± 95% CI over seeds"
+        rule = "intervals cut at 0-100% and at 0"
+        if fewest < SEEDS_FOR_CI:
+            rule = (
+                f"(a–b): the seeds' range, for 2 to {SEEDS_FOR_CI - 1} seeds (too few for a CI: "
+                f"run {SEEDS_FOR_CI}+); {rule}"
+            )
     caption = [
-        f"(a–b): the seeds' range, for 2 to {SEEDS_FOR_CI - 1} seeds (too few for a CI: run "
-        f"{SEEDS_FOR_CI}+); intervals cut at 0-100% and at 0",
+        rule,
         "hit: seeds that reached the target and held it to the end (a touch does not count)",
         "div: seeds that diverged" + (", at these epochs" if diverged else ""),
     ]
     table = Table(
-        title=f"{title}: mean ± 95% CI over seeds; target test accuracy {aim}",
+        title=f"{title}: {what}; target test accuracy {aim}",
         caption="\n".join(caption),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
