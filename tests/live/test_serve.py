@@ -93,7 +93,9 @@ def test_a_store_not_there_yet(tmp_path):
         assert listing == {"store": str(tmp_path / "later.db"), "exists": False, "studies": []}
         assert not (tmp_path / "later.db").exists()
     finally:
-        server.stop()
+        err = server.stop()
+    # a mistyped path must not look like an empty store: it is said at start
+    assert f"no store at '{tmp_path / 'later.db'}' yet" in " ".join(err.split())
 
 
 def test_without_the_live_extra_serve_says_how_to_install(monkeypatch, tmp_path):

@@ -71,8 +71,11 @@ def test_watch_an_absent_study_is_bad_input(tmp_path):
     filler(path)  # study 'w', never run
     rc, out, err = cli("watch", "ww", "--store", path, "--wait", "0.3")
     assert rc == 2 and "no study 'ww'" in err and "w" in err
-    rc, out, err = cli("watch", "w", "--store", tmp_path / "none.db", "--wait", "0")
+    # while it waits it says so, once, and for what (not a silent hang)
+    assert " ".join(out.split()).count("waiting up to 0.3 s for study 'ww' (no study 'ww'") == 1
+    rc, out, err = cli("watch", "w", "--store", tmp_path / "none.db", "--wait", "0.3")
     assert rc == 2 and "no store at" in err
+    assert "waiting up to 0.3 s for study 'w' (no store at" in " ".join(out.split())
     rc, out, err = cli("watch", "w", "--store", path, "--refresh", "0")
     assert rc == 2 and "--refresh" in err
 

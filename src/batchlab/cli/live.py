@@ -64,6 +64,18 @@ def serve(
 
     def ready(url: str) -> None:
         out().print(f"serving {url} (Ctrl-C to stop)", highlight=False, soft_wrap=True)
+        from pathlib import Path
+
+        from batchlab.store import default_store_path
+
+        path = Path(store) if store is not None else default_store_path()
+        if not path.exists():
+            err().print(
+                f"note: no store at {str(path)!r} yet; the page lists its studies once a "
+                "batchlab run creates it",
+                highlight=False,
+                soft_wrap=True,
+            )
 
     try:
         serve_page(store, host=host, port=port, refresh=refresh, ready=ready)

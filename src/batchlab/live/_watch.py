@@ -90,16 +90,24 @@ def render(view: LiveView) -> RenderableType:
     return Group(*parts)
 
 
-def _wait_for(path, study: str, wait: float, sleep: Callable[[float], None]) -> Store:
+def _wait_for(
+    path,
+    study: str,
+    wait: float,
+    sleep: Callable[[float], None],
+    notice: Callable[[str], None] = lambda text: None,
+) -> Store:
     """The store at ``path`` once it holds ``study``, waiting up to ``wait`` seconds for the
-    runner to create it."""
+    runner to create it; ``notice`` is told once that it waits, and for what."""
     deadline = time.monotonic() + wait
+    told = False
     while True:
         try:
             store = Store(path, create=False)
-        except StoreError:
+        except StoreError as error:
             if time.monotonic() >= deadline:
                 raise
+            missing = f"{error}"
         else:
             try:
                 store._require(study)
@@ -108,6 +116,13 @@ def _wait_for(path, study: str, wait: float, sleep: Callable[[float], None]) -> 
                 store.close()
                 if time.monotonic() >= deadline:
                     raise
+                missing = f"no study {study!r} in the store yet"
+        if not told:
+            notice(
+                f"waiting up to {wait:g} s for study {study!r} ({missing}): start it with "
+                f"batchlab run, or stop with Ctrl-C"
+            )
+            told = True
         sleep(0.2)
 
 
@@ -134,7 +149,9 @@ def watch(
     another process and goes on.
     """
     console = console or Console()
-    st = _wait_for(store, study, wait, sleep)
+    st = _wait_for(
+        store, study, wait, sleep, lambda text: console.print(text, highlight=False, markup=False)
+    )
     try:
         view = read_view(st, study)
         with Live(render(view), console=console, auto_refresh=False, transient=False) as live:
