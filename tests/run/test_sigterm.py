@@ -36,6 +36,31 @@ def test_sigterm_saves_says_what_was_saved_exits_143_and_resumes(tmp_path):
 def test_the_handlers_are_put_back_after_a_run():
     from batchlab.run._interrupt import Interrupts, Terminated
 
+    # Interrupts leaves another library's handler alone (ray.init installs one for SIGTERM,
+    # and a Ray test may have run in this worker before): start from the default here
+    others = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        _handlers_put_back(Interrupts, Terminated)
+    finally:
+        signal.signal(signal.SIGTERM, others)
+
+
+def test_another_librarys_handler_is_left_alone():
+    from batchlab.run._interrupt import Interrupts
+
+    def theirs(signum, frame):  # pragma: no cover
+        pass
+
+    others = signal.signal(signal.SIGTERM, theirs)
+    try:
+        with Interrupts():
+            assert signal.getsignal(signal.SIGTERM) is theirs
+        assert signal.getsignal(signal.SIGTERM) is theirs
+    finally:
+        signal.signal(signal.SIGTERM, others)
+
+
+def _handlers_put_back(Interrupts, Terminated):
     before = signal.getsignal(signal.SIGTERM)
     with Interrupts() as interrupts:
         assert signal.getsignal(signal.SIGTERM) is not before

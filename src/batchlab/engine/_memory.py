@@ -50,7 +50,10 @@ def budget() -> int:
     """The memory the trials of one cohort may take (see the module)."""
     value = os.environ.get(ENV, "").strip()
     if value:
-        return parse(value)
+        try:
+            return parse(value)
+        except SpecError as e:
+            raise SpecError(f"${ENV}: {e}") from None
     import jax
 
     device = jax.devices()[0]
