@@ -360,3 +360,14 @@ def test_bad_train_argument(kwargs, needles, store, unchanged):
 
 def test_there_are_at_least_sixty_cases():
     assert len(SPECS) + len(FILES) + len(OPTIONS) + len(TRAIN) >= 60
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-1GB", "2 parsecs"])
+def test_bad_memory_budget_in_the_environment(value, store, unchanged, tmp_path, monkeypatch):
+    """Checked before anything is stored: neither the existing store nor a new one changes."""
+    monkeypatch.setenv("BATCHLAB_MEMORY_BUDGET", value)
+    monkeypatch.chdir(tmp_path)
+    needles = ["$BATCHLAB_MEMORY_BUDGET", repr(value)]
+    bad(cli("run", "seed003-flavors", "--store", store, "-q", "--no-report"), needles)
+    bad(cli("run", "seed003-flavors", "--store", tmp_path / "new.db", "-q"), needles)
+    assert os.listdir(tmp_path) == []

@@ -46,14 +46,23 @@ def parse(value) -> int:
     return int(float(match.group(1)) * _UNITS[unit])
 
 
+def env_budget() -> int | None:
+    """``$BATCHLAB_MEMORY_BUDGET`` in bytes, None when unset; a SpecError naming the variable
+    when it is not a size (checked before a run stores anything)."""
+    value = os.environ.get(ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return parse(value)
+    except SpecError as e:
+        raise SpecError(f"${ENV}: {e}") from None
+
+
 def budget() -> int:
     """The memory the trials of one cohort may take (see the module)."""
-    value = os.environ.get(ENV, "").strip()
-    if value:
-        try:
-            return parse(value)
-        except SpecError as e:
-            raise SpecError(f"${ENV}: {e}") from None
+    given = env_budget()
+    if given is not None:
+        return given
     import jax
 
     device = jax.devices()[0]

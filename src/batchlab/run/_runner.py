@@ -152,13 +152,16 @@ def _forget_if_empty(path: Path) -> None:
 
 def prepare(study: Study, store: Store, *, new: bool, max_trials: int, max_cohort_size):
     """Check everything that can fail before anything is stored -- the grid's size, the
-    dataset, the batch sizes against it, the gradient statistics' names, the model (built
-    once: its output width, the loss) -- then register the study (see
+    environment's memory budget, the dataset, the batch sizes against it, the gradient
+    statistics' names, the model (built once: its output width, the loss) -- then register
+    the study (see
     :func:`batchlab.run._register.register`: create it, check it is the stored one, or
     grow it). Returns the dataset and the cohorts as the store holds them."""
     from batchlab.data import load_dataset
+    from batchlab.engine._memory import env_budget
 
     check_size(study, max_trials)  # by arithmetic, before anything is loaded or built
+    env_budget()  # a bad $BATCHLAB_MEMORY_BUDGET fails here, not at the first cohort
     dataset = load_dataset(study.dataset, **study.dataset_options)
     plans = plan(study, dataset.n_train, max_cohort_size=max_cohort_size, max_trials=max_trials)
     if study.diagnostics.enabled:
