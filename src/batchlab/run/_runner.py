@@ -154,9 +154,8 @@ def prepare(study: Study, store: Store, *, new: bool, max_trials: int, max_cohor
     """Check everything that can fail before anything is stored -- the grid's size, the
     environment's memory budget, the dataset, the batch sizes against it, the gradient
     statistics' names, the model (built once: its output width, the loss) -- then register
-    the study (see
-    :func:`batchlab.run._register.register`: create it, check it is the stored one, or
-    grow it). Returns the dataset and the cohorts as the store holds them."""
+    the study (see :func:`batchlab.run._register.register`: create it, check it is the stored
+    one, or grow it). Returns the dataset and the cohorts as the store holds them."""
     from batchlab.data import load_dataset
     from batchlab.engine._memory import env_budget
 
