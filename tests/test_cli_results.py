@@ -154,3 +154,29 @@ def test_the_report_of_a_run_with_fewer_epochs_says_what_ran(tmp_path):
     text = words(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8")))
     assert "What ran: 8 trials (8 batch sizes × 1 learning rate × 1 seed), 2 epochs each." in text
     assert "The description speaks of 200 epochs; the trials ran 2" in text
+
+
+@pytest.mark.parametrize(
+    ("seeds", "reach", "says", "not_says"),
+    [
+        (1, 1, ["1 seed per setting", "1 seed: no interval (run 5+ seeds)"], ["95% CI", "(a–b)"]),
+        (5, 5, ["mean ± 95% CI over seeds", "intervals cut at 0-100%"], ["(a–b)", "1 seed"]),
+        # 5 seeds, 3 of which reach the target: that cell is a range, and the rule is said
+        (5, 3, ["mean ± 95% CI over seeds", "(a–b): the seeds' range, for 2 to 4"], ["1 seed"]),
+        (5, 1, ["mean ± 95% CI over seeds", "(1 seed): no interval"], ["(a–b)"]),
+    ],
+)
+def test_show_says_the_interval_rules_its_cells_follow(seeds, reach, says, not_says):
+    from helpers.synthetic import hand_history
+    from rich.console import Console
+
+    from batchlab.cli._tables import summary_table
+
+    curves = {(8, 0.1, s): [0.5, 0.9 if s < reach else 0.6] for s in range(seeds)}
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(summary_table(hand_history(curves), 0.8, "t"))
+    text = words(console.export_text())
+    for phrase in says:
+        assert phrase in text, text
+    for phrase in not_says:
+        assert phrase not in text, text

@@ -113,7 +113,13 @@ def summary_cells(row) -> tuple[str, str, str]:
     def cell(stem: str, scale: float = 100.0) -> str:
         return ci(*(getattr(row, f"{stem}_{part}") for part in ("mean", "lo", "hi", "n")), scale)
 
-    return cell("final_train_accuracy"), cell("final_test_accuracy"), cell("epochs_to_target", 1.0)
+    train, test, epochs = SUMMARY_CELL_STEMS
+    return cell(train), cell(test), cell(epochs, 1.0)
+
+
+SUMMARY_CELL_STEMS = ("final_train_accuracy", "final_test_accuracy", "epochs_to_target")
+"""The summary statistics :func:`summary_cells` prints (each ``<stem>_n`` says over how many
+seeds it is, and so which interval rule its cell follows)."""
 
 
 def interval_note(confidence: float = 0.95) -> str:

@@ -7,7 +7,7 @@ import math
 from rich import box
 from rich.table import Table
 
-from batchlab._format import SEEDS_FOR_CI, pct, summary_cells
+from batchlab._format import SEEDS_FOR_CI, SUMMARY_CELL_STEMS, pct, summary_cells
 
 
 def _epochs(first: float, last: float) -> str:
@@ -27,17 +27,21 @@ def summary_table(history, target: float | None, title: str) -> Table:
     rows = s.table_
     aim = "none (every trial diverged)" if s.target_ is None else pct(s.target_)
     diverged = bool((rows["n_diverged"] > 0).any())
-    fewest, most = int(rows["n_seeds"].min()), int(rows["n_seeds"].max())
-    if most == 1:  # say only the rules that apply to what is shown
+    # say only the rules that apply to the cells shown: each cell's interval follows the
+    # number of seeds it is over (fewer than n_seeds where some seeds never reached the target)
+    counts = rows[[f"{stem}_n" for stem in SUMMARY_CELL_STEMS]].to_numpy().ravel()
+    if int(rows["n_seeds"].max()) == 1:
         what, rule = "1 seed per setting", f"1 seed: no interval (run {SEEDS_FOR_CI}+ seeds)"
     else:
         what = "mean ± 95% CI over seeds"
         rule = "intervals cut at 0-100% and at 0"
-        if fewest < SEEDS_FOR_CI:
+        if ((counts >= 2) & (counts < SEEDS_FOR_CI)).any():
             rule = (
                 f"(a–b): the seeds' range, for 2 to {SEEDS_FOR_CI - 1} seeds (too few for a CI: "
                 f"run {SEEDS_FOR_CI}+); {rule}"
             )
+        if (counts == 1).any():
+            rule += "; (1 seed): no interval"
     caption = [
         rule,
         "hit: seeds that reached the target and held it to the end (a touch does not count)",
