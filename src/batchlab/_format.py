@@ -42,6 +42,17 @@ def num(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
+def amount(value: float | None, unit: str) -> str:
+    """:func:`num` and its unit, singular for exactly one: ``1 epoch``, ``1.5 epochs``.
+
+    Example:
+        >>> amount(1.0, "epochs"), amount(2.5, "epochs"), amount(1500, "updates")
+        ('1 epoch', '2.5 epochs', '1,500 updates')
+    """
+    text = num(value)
+    return f"{text} {unit[:-1] if text == '1' and unit.endswith('s') else unit}"
+
+
 def pct(value: float | None, digits: int | None = 1) -> str:
     """A fraction as a percentage with ``digits`` decimals (None: as few as needed).
 

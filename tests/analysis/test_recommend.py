@@ -348,3 +348,14 @@ def test_report_has_the_recommendation(tiny_store, tmp_path, capsys):
     assert main(["report", name, "--store", str(path), "-o", str(out)]) == 0
     html = out.read_text()
     assert "<h2>Recommendation</h2>" in html and "<td>fewest updates</td>" in html
+
+
+def test_one_seed_one_epoch_reads_as_english():
+    """ "1 epoch (1 seed)", not "1 epochs on average over 1 seed (1 seed)"."""
+    from helpers.synthetic import hand_history
+
+    history = hand_history({(8, 0.1, 0): [0.9, 0.9], (64, 0.1, 0): [0.5, 0.85]})
+    text = Recommender(goal="fewest_epochs", target=0.8).fit(history).text()
+    assert "has the fewest epochs to the target: 1 epoch (1 seed)" in text, text
+    assert "Expect 1 epoch, " in text, text
+    assert "1 epochs" not in text and "over 1 seed (1 seed)" not in text, text

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from batchlab._format import num, pct, pts
+from batchlab._format import num, pct, plural, pts
 from batchlab.analysis.findings import Finding
 
 SETTING = ["batch_size", "learning_rate", "momentum"]
@@ -127,7 +127,8 @@ def _compare(block: pd.DataFrame, a: str, b: str, where: str) -> Finding | None:
         f"At {where}, {a} against {b}: the mean test-accuracy curves per epoch differ by at "
         f"most {pts(float(diff.max()))} (epoch {worst}); at {within} of {len(epochs)} epochs the "
         "difference is within the seeds' spread (the larger range over seeds of the two). "
-        f"After {final} epochs {a} is at {pct(float(ca.loc[final, 'mean']))} and {b} at "
+        f"After {plural(int(final), 'epoch')} {a} is at {pct(float(ca.loc[final, 'mean']))} "
+        f"and {b} at "
         f"{pct(float(cb.loc[final, 'mean']))} ({'+' if d_final >= 0 else '−'}"
         f"{pts(abs(d_final))}), with {num(ua)} updates against {num(ub)} "
         f"({ua / ub:.2f} times as many). "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from batchlab._format import num, spread
+from batchlab._format import num, plural, spread
 from batchlab.analysis._tables import group_ci, require
 from batchlab.analysis.findings import Finding
 from batchlab.analysis.gradients import DIAGNOSTICS, measured
@@ -211,8 +211,8 @@ def trained_gradients_finding(
     if not parts:
         return None
     text = (
-        f"Seed 004's view: after {late} epochs the full-batch gradient norm |G| of the model "
-        f"trained at batch size b: " + "; ".join(parts) + "."
+        f"Seed 004's view: after {plural(int(late), 'epoch')} the full-batch gradient norm |G| of "
+        "the model trained at batch size b: " + "; ".join(parts) + "."
     )
     if early != late:
         pivot = table[table["epoch"].isin([early, late])].pivot_table(
@@ -235,10 +235,10 @@ def trained_gradients_finding(
         b_lo, g_lo, b_hi, g_hi = probe
         text += (
             f" Both views hold. At fixed weights (the models trained at b = {int(smallest)}, "
-            f"learning rate {top:g}, after {late} epochs) the mean mini-batch norm |g_B| falls "
-            f"with the probe batch size B, from {num(g_lo)} at B = {int(b_lo)} to {num(g_hi)} "
-            f"at B = {int(b_hi)}: the 1/B law, E|g_B|² = |G|² + (1/B − 1/n) tr Σ. Across "
-            "trained models the weights differ: by the same epoch a larger batch has made "
+            f"learning rate {top:g}, after {plural(int(late), 'epoch')}) the mean mini-batch norm "
+            f"|g_B| falls with the probe batch size B, from {num(g_lo)} at B = {int(b_lo)} to "
+            f"{num(g_hi)} at B = {int(b_hi)}: the 1/B law, E|g_B|² = |G|² + (1/B − 1/n) tr Σ. "
+            "Across trained models the weights differ: by the same epoch a larger batch has made "
             "fewer updates, "
             + (
                 "so its model sits where the loss is steeper and its gradient is larger."

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from batchlab._format import num, pct, pts, seeds, spread, spread_kind
+from batchlab._format import amount, num, pct, pts, seeds, spread, spread_kind
 from batchlab.analysis.eligible import share
 from batchlab.analysis.recommend.goals import GOAL_TABLE, column
 
@@ -70,8 +70,8 @@ def value(measure: str, v: float) -> str:
     if measure == "final_test_accuracy":
         return pct(v)
     if measure in ("seconds", "cohort_seconds"):
-        return f"{num(v)} seconds"
-    return f"{num(v)} {measure}"
+        return amount(v, "seconds")
+    return amount(v, measure)
 
 
 def ci(rec: Recommender, row: pd.Series, measure: str) -> str:
@@ -153,7 +153,8 @@ def reasons(rec: Recommender, table: pd.DataFrame, chosen: pd.Series) -> list[st
     text = (
         f"{who(rec, leader).capitalize()} has {goal.words}"
         + (" to the target" if goal.speed else "")
-        + f": {value(measure, leader[column(measure, 'mean')])} on average over {n_seeds}"
+        + f": {value(measure, leader[column(measure, 'mean')])}"
+        + (f" on average over {n_seeds}" if int(leader["n_seeds"]) > 1 else "")
         + ci(rec, leader, measure)
     )
     if len(eligible) > 1:
@@ -245,21 +246,21 @@ def expected_sentence(rec: Recommender, row: pd.Series) -> str:
         if k:
             text += (
                 f". {k} of {seeds(n)} reached the target, after "
-                f"{num(row[column('epochs', 'mean')])} epochs, "
-                f"{num(row[column('updates', 'mean')])} updates and "
-                f"{num(row[column('seconds', 'mean')])} seconds per model on average"
+                f"{amount(row[column('epochs', 'mean')], 'epochs')}, "
+                f"{amount(row[column('updates', 'mean')], 'updates')} and "
+                f"{amount(row[column('seconds', 'mean')], 'seconds')} per model on average"
             )
         else:
             text += f". It did not reach the target of {pct(rec.target_)} in any seed"
         return text + "."
     parts = []
     for name in ("epochs", "updates", "examples"):
-        part = f"{num(row[column(name, 'mean')])} {name}"
+        part = amount(row[column(name, "mean")], name)
         low, high = row[column(name, "min")], row[column(name, "max")]
         if row["n_reached"] > 1 and low != high:
             part += f" (seeds ranged {num(low)} to {num(high)})"
         parts.append(part)
-    parts.append(f"{num(row[column('seconds', 'mean')])} seconds per model on this machine")
+    parts.append(f"{amount(row[column('seconds', 'mean')], 'seconds')} per model on this machine")
     return (
         "Expect " + ", ".join(parts[:-1]) + f" and {parts[-1]} to the target, at a final test "
         f"accuracy of {accuracy}."
