@@ -162,6 +162,9 @@ def _npz(path, **arrays):
 
 FILES = [
     ("csv no label column", "d.csv", "a,b\n1,2\n3,4\n", "", ["d.csv", "'label'"]),
+    ("csv semicolons", "d.csv", "a;b;label\n1;2;0\n3;4;1\n", "",
+     ["d.csv line 1", "'a;b;label'", "semicolons", "comma-separated"]),
+    ("csv tabs", "d.csv", "a\tb\tlabel\n1\t2\t0\n", "", ["d.csv line 1", "tabs"]),
     ("csv label option", "d.csv", "a,b,label\n1,2,0\n3,4,1\n", "{ label = 'y' }", ["'y'", "label"]),
     ("csv option typo", "d.csv", "a,label\n1,0\n2,1\n", "{ lable = 'label' }", ["lable", "label"]),
     ("csv test fraction", "d.csv", "a,label\n1,0\n2,1\n", "{ test_fraction = 1.5 }",

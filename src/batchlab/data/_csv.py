@@ -105,6 +105,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
                     "line per example"
                 )
             header = [h.strip() for h in header]
+            _check_separator(path, header)
             rows: list[list[str]] = []
             lines: list[int] = []
             end = reader.line_num
@@ -129,6 +130,23 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
         if header.index(h) != k:
             raise DataError(f"{path} line 1: column name {h!r} appears twice; names must differ")
     return header, rows, lines
+
+
+_OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _check_separator(path: Path, header: list[str]) -> None:
+    """A header of one column holding ``;``, tabs or ``|``: a file written with another
+    separator (Excel in many locales writes ``;``). Said plainly, not as a missing label."""
+    if len(header) != 1:
+        return
+    for sep, name in _OTHER_SEPARATORS.items():
+        if len(header[0].split(sep)) > 1:
+            raise DataError(
+                f"{path} line 1: the header is one column, {header[0]!r}; the file looks "
+                f"separated by {name}, but a CSV dataset is comma-separated: save it with "
+                "commas (pandas: pd.read_csv(path, sep=...).to_csv(path, index=False))"
+            )
 
 
 def _numbers(
