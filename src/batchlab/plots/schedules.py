@@ -13,7 +13,14 @@ from matplotlib.figure import Figure
 
 from batchlab import analysis
 from batchlab.plots._kind import FigureKind, FigureUnavailable
-from batchlab.plots._style import BAND_ALPHA, color, linestyle, new_figure, percent_axis, plain
+from batchlab.plots._style import (
+    color,
+    line_with_band,
+    linestyle,
+    new_figure,
+    percent_axis,
+    plain,
+)
 
 
 def draw_schedules(curves: pd.DataFrame, fig: Figure) -> Figure:
@@ -29,17 +36,9 @@ def draw_schedules(curves: pd.DataFrame, fig: Figure) -> Figure:
             if several:
                 label = f"{label} (batch {int(setting[0])}, lr {setting[1]:g})"
             style = dict(color=color(i), ls=linestyle(i), lw=1.6)
+            band = rows.rename(columns={"min": "lower", "max": "upper"})  # the seeds' range
             for ax, x in ((by_epoch, "epoch"), (by_update, "updates")):
-                xs = rows[x].to_numpy(float)
-                ax.plot(xs, rows["mean"].to_numpy(float), label=label, **style)
-                ax.fill_between(
-                    xs,
-                    rows["min"].to_numpy(float),
-                    rows["max"].to_numpy(float),
-                    color=style["color"],
-                    alpha=BAND_ALPHA,
-                    lw=0,
-                )
+                line_with_band(ax, band, x, label=label, **style)
             changed = rows[rows["epoch_batch_size"].diff().fillna(0) != 0]
             if len(changed):
                 by_epoch.plot(changed["epoch"], changed["mean"], "o", color=style["color"], ms=5)
