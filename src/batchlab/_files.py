@@ -59,9 +59,7 @@ def make_folder(folder: str | os.PathLike[str], for_path: str | os.PathLike[str]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError) as e:  # a file where a folder is needed
-        blocker = folder
-        while not blocker.exists() and blocker != blocker.parent:
-            blocker = blocker.parent
+        blocker = _nearest_existing(folder)
         raise OutputError(
             f"cannot write {str(for_path or folder)!r}: {str(blocker)!r} is a file, not a folder"
         ) from e
@@ -77,13 +75,18 @@ def check_writable(path: str | os.PathLike[str], what: str) -> Path:
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"{what} = {str(path)!r} is a folder; give the path of a file")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    folder = _nearest_existing(path.parent)
     if not folder.is_dir():
         raise OutputError(f"{what} = {str(path)!r}: {str(folder)!r} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{what} = {str(path)!r}: the folder {str(folder)!r} is not writable")
+    return path
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (what a missing folder would be made in)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
     return path
 
 
